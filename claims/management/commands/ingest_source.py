@@ -1,0 +1,69 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.dateparse import parse_date
+from django.utils.text import slugify
+
+from claims import services
+from claims.models import Publisher, Source
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest a plain-text document (UTF-8) as a source, its text stored exactly as in the file. "
+        "Excerpts can then be cut from it in the admin or the API."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The plain-text file to ingest.")
+        parser.add_argument("--title", required=True)
+        parser.add_argument(
+            "--publisher",
+            required=True,
+            help="The publisher's slug, or its name (created if no publisher has that slug).",
+        )
+        parser.add_argument("--kind", choices=Source.Kind.values, default=Source.Kind.NEWS_ARTICLE)
+        parser.add_argument("--language", default="en")
+        parser.add_argument("--author", default="")
+        parser.add_argument("--url", default="")
+        parser.add_argument("--published-on", help="YYYY-MM-DD")
+        parser.add_argument("--slug", default="")
+
+    def handle(self, *args, path, publisher, published_on, **options):
+        file = Path(path)
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
+        except UnicodeDecodeError as error:
+            raise CommandError(f"{path} is not UTF-8 text: {error}") from error
+        date = None
+        if published_on:
+            date = parse_date(published_on)
+            if date is None:
+                raise CommandError(f"--published-on must be YYYY-MM-DD, not {published_on!r}.")
+        owner = Publisher.objects.filter(slug=publisher).first() or Publisher.objects.create(
+            name=publisher, slug=slugify(publisher)[:100]
+        )
+        try:
+            source = services.source_create(
+                title=options["title"],
+                text=text,
+                publisher=owner,
+                slug=options["slug"],
+                kind=options["kind"],
+                language=options["language"],
+                author=options["author"],
+                url=options["url"],
+                published_on=date,
+                original_filename=file.name,
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Ingested source {source.pk} “{source.title}” ({source.slug}): "
+                f"{len(text)} characters, SHA-256 {source.sha256}."
+            )
+        )

@@ -1,0 +1,353 @@
+"""The ledger's data: sources and the excerpts cut from them, claims and the evidence behind them.
+
+Rules that span several rows (anchoring a quote, recomputing a status, publishing) live in
+`anchoring`, `status` and `services`; models hold data, labels and the constraints a database
+can enforce on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from claims import anchoring
+from claims.querysets import (
+    ClaimQuerySet,
+    DisputeQuerySet,
+    EvidenceQuerySet,
+    ExcerptQuerySet,
+    ReviewState,
+    SourceQuerySet,
+)
+from claims.status import ClaimStatus, Stance
+
+__all__ = [
+    "Claim",
+    "ClaimStatus",
+    "Dispute",
+    "Evidence",
+    "Excerpt",
+    "Publisher",
+    "ReviewState",
+    "Source",
+    "SourceItem",
+    "Speaker",
+    "Stance",
+]
+
+MESSAGE_TEXT_FROZEN = (
+    "This source's text cannot change: {count} excerpt(s) quote it at fixed character offsets, "
+    "and changing the text would make them say something the source no longer says. "
+    "Ingest the new version as a new source instead."
+)
+MESSAGE_NESTED_PUBLISHER = (
+    "A publisher can be part of another, but not of one that is itself part of a third."
+)
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Publisher(models.Model):
+    """An outlet or organisation that publishes sources: The Moscow Times, a campaign, an NGO."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    part_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outlets",
+        help_text=(
+            "The outlet, campaign or owner this publisher belongs to. Publishers that are part of "
+            "the same one are not independent: together they count as one voice for agreement."
+        ),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.part_of_id and (self.part_of_id == self.pk or self.part_of.part_of_id):
+            raise ValidationError({"part_of": MESSAGE_NESTED_PUBLISHER})
+
+
+class Speaker(models.Model):
+    """A person or body whose words or position a claim or a quote carries."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        GOVERNMENT = "government", "Government body"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(models.Model):
+    """One document, with its full text exactly as ingested and the SHA-256 of that text."""
+
+    class Kind(models.TextChoices):
+        NEWS_ARTICLE = "news_article", "News article"
+        PRESS_RELEASE = "press_release", "Press release"
+        BACKGROUND = "background", "Background page"
+        STATEMENT = "statement", "Statement"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="sources")
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the document does not say."
+    )
+    dating_note = models.CharField(
+        max_length=300, blank=True, help_text="How the date was established, or why it is unknown."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_ARTICLE)
+    language = models.CharField(max_length=16, default="en", help_text="A BCP 47 tag: en, ru, nb…")
+    text = models.TextField(help_text="The full text, exactly as ingested. Frozen once quoted.")
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    original_filename = models.CharField(
+        max_length=255, blank=True, help_text="The file this text was ingested from, if any."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.refuse_text_change_if_quoted()
+        self.sha256 = sha256_of(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("claims:source", kwargs={"slug": self.slug})
+
+    def clean(self):
+        self.refuse_text_change_if_quoted()
+
+    def refuse_text_change_if_quoted(self):
+        if self.pk is None:
+            return
+        stored_text = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+        if stored_text is not None and stored_text != self.text:
+            quoted = self.excerpts.count()
+            if quoted:
+                raise ValidationError({"text": MESSAGE_TEXT_FROZEN.format(count=quoted)})
+
+
+class SourceItem(models.Model):
+    """One dated item of a page that bundles several (a press-release listing, a news feed).
+
+    A quote's date is its item's date: "60 officials" in 2011 and "44 names" in 2017 are
+    different moments, not a contradiction.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    heading = models.CharField(max_length=500)
+    published_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Source.Kind.choices, blank=True)
+    start = models.PositiveIntegerField(help_text="Offset of the item's first character.")
+    end = models.PositiveIntegerField(help_text="Offset just past the item's last character.")
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start"], name="item_unique_start"),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="item_span"),
+        ]
+
+    def __str__(self):
+        date = f" ({self.published_on:%-d %B %Y})" if self.published_on else ""
+        return f"{self.heading}{date}"
+
+
+class Excerpt(models.Model):
+    """An exact span of one source's text: what the source says, at these offsets, word for word.
+
+    Invariant: `source.text[start:end] == text`. Excerpts are made by `services.excerpt_create`,
+    which finds the span with `anchoring.anchor`; `verify_ledger` re-checks every one.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="excerpts")
+    item = models.ForeignKey(
+        SourceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="excerpts"
+    )
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="excerpts",
+        help_text="Whose words the quote reports, when they are not the publisher's own.",
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="The source's own words at these offsets.")
+    prefix = models.CharField(max_length=64, blank=True, help_text="Text just before the quote.")
+    suffix = models.CharField(max_length=64, blank=True, help_text="Text just after the quote.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ExcerptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start", "end"], name="excerpt_unique_span"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="excerpt_span"
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.text[:80]}{'…' if len(self.text) > 80 else ''}” ({self.source})"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#excerpt-{self.pk}"
+
+    @property
+    def dated(self):
+        """When the quoted words were published: their item's date, else the source's."""
+        if self.item_id and self.item.published_on:
+            return self.item.published_on
+        return self.source.published_on
+
+    def clean(self):
+        if self.source_id and not anchoring.span_is_exact(
+            self.source.text, self.start, self.end, self.text
+        ):
+            raise ValidationError(
+                "The excerpt's text is not the source's text at characters "
+                f"{self.start}–{self.end}. Create excerpts from a quote so that the offsets "
+                "are found for you."
+            )
+
+
+class Dispute(models.Model):
+    """A question the sources answer differently, grouping the rival claims that answer it."""
+
+    question = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.TextField(
+        blank=True, help_text="A short, neutral account of what is disputed, taking no side."
+    )
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question"]
+
+    def __str__(self):
+        return self.question
+
+    def get_absolute_url(self):
+        return reverse("claims:dispute", kwargs={"slug": self.slug})
+
+
+class Claim(models.Model):
+    """One atomic assertion in plain words, tied by evidence to what sources actually said."""
+
+    text = models.TextField(help_text="One assertion, in plain words.")
+    slug = models.SlugField(max_length=100, unique=True)
+    dispute = models.ForeignKey(
+        Dispute,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="The question this claim answers.",
+    )
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="Who asserts it, if anyone in particular.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.UNVERIFIED,
+        editable=False,
+        db_index=True,
+        help_text="Computed from the evidence; see claims/status.py.",
+    )
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.text
+
+    def get_absolute_url(self):
+        return reverse("claims:claim", kwargs={"slug": self.slug})
+
+
+class Evidence(models.Model):
+    """A claim tied to an excerpt, which either supports or contradicts it."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    excerpt = models.ForeignKey(Excerpt, on_delete=models.PROTECT, related_name="evidence")
+    stance = models.CharField(max_length=12, choices=Stance.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["claim", "stance", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "excerpt"], name="evidence_once_per_claim"),
+        ]
+
+    def __str__(self):
+        return f"{self.excerpt} {self.get_stance_display().lower()} “{self.claim}”"

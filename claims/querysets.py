@@ -1,0 +1,137 @@
+"""Read rules, each written once.
+
+"Published" is `published_q()`; views, the API, feeds and sitemaps call `.published()` rather than
+filtering on review state themselves. Query shapes (`with_evidence()` and friends) are named here
+so that the admin, pages and API fetch the same rows the same way, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce
+
+from claims.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT, ClaimStatus, Stance
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REJECTED = "rejected", "Rejected"
+
+
+def published_q(prefix: str = "") -> Q:
+    """Reviewed and published: the only content the public may see."""
+    return Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
+
+
+# The publisher that vouches for a piece of evidence, for the independence test: an outlet's
+# pages or a campaign's sites all count as their parent.
+def independence_key(path_to_publisher: str) -> Coalesce:
+    return Coalesce(f"{path_to_publisher}__part_of_id", f"{path_to_publisher}_id")
+
+
+class DisputeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_q())
+
+    def with_published_claims(self):
+        """Each dispute with its published claims, speakers attached, in two queries."""
+        from claims.models import Claim
+
+        return self.prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.published().select_related("speaker").order_by("pk"),
+                to_attr="published_claims",
+            )
+        )
+
+    def contested(self):
+        """Disputes in which two or more claims have support: the story is told two ways."""
+        supported = Count(
+            "claims",
+            filter=Q(claims__evidence__stance=Stance.SUPPORTS),
+            distinct=True,
+        )
+        return self.annotate(supported_claims=supported).filter(supported_claims__gte=2)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_q())
+
+    def with_evidence(self):
+        """Claims with everything a reader sees: speaker, dispute, quotes and their sources."""
+        from claims.models import Evidence
+
+        return self.select_related("speaker", "dispute").prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related(
+                    "excerpt__source__publisher", "excerpt__item", "excerpt__speaker"
+                ).order_by("stance", "excerpt__source_id", "excerpt__start"),
+            )
+        )
+
+    def with_computed_status(self):
+        """Annotate `computed_status`: the status rule of `claims.status`, in SQL.
+
+        The stored `status` must always equal it; `verify_ledger` checks, and a table-driven test
+        holds this twin to `compute_status`.
+        """
+        supporting = Q(evidence__stance=Stance.SUPPORTS)
+        return self.annotate(
+            independent_supporters=Count(
+                independence_key("evidence__excerpt__source__publisher"),
+                filter=supporting,
+                distinct=True,
+            ),
+            contradicting_excerpts=Count(
+                "evidence", filter=Q(evidence__stance=Stance.CONTRADICTS), distinct=True
+            ),
+        ).annotate(
+            computed_status=Case(
+                When(
+                    independent_supporters__gt=0,
+                    contradicting_excerpts__gt=0,
+                    then=Value(ClaimStatus.CONTRADICTION),
+                ),
+                When(
+                    independent_supporters__gte=INDEPENDENT_PUBLISHERS_FOR_AGREEMENT,
+                    contradicting_excerpts=0,
+                    then=Value(ClaimStatus.AGREEMENT),
+                ),
+                default=Value(ClaimStatus.UNVERIFIED),
+                output_field=models.CharField(),
+            )
+        )
+
+    def verified(self):
+        """Published claims in agreement: the ledger's verified facts."""
+        return self.published().filter(status=ClaimStatus.AGREEMENT)
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def with_independence_key(self):
+        return self.annotate(independence_key=independence_key("excerpt__source__publisher"))
+
+
+class SourceQuerySet(models.QuerySet):
+    def published(self):
+        """Sources that at least one published claim quotes."""
+        from claims.models import Excerpt
+
+        return self.filter(Exists(Excerpt.objects.published().filter(source=OuterRef("pk"))))
+
+
+class ExcerptQuerySet(models.QuerySet):
+    def published(self):
+        """Excerpts that back at least one published claim."""
+        from claims.models import Evidence
+
+        return self.filter(
+            Exists(Evidence.objects.filter(excerpt=OuterRef("pk")).filter(published_q("claim__")))
+        )
