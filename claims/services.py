@@ -45,6 +45,18 @@ def unique_slug(model, text: str, *, max_length: int = 80) -> str:
 
 
 @transaction.atomic
+def publisher_for(name_or_slug: str) -> Publisher:
+    """The publisher with this slug, or a new independent one with this name."""
+    existing = Publisher.objects.filter(slug=name_or_slug).first()
+    if existing:
+        return existing
+    publisher = Publisher(name=name_or_slug, slug=unique_slug(Publisher, name_or_slug))
+    publisher.full_clean()
+    publisher.save()
+    return publisher
+
+
+@transaction.atomic
 def source_create(
     *,
     title: str,

@@ -3,10 +3,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
-from django.utils.text import slugify
 
 from claims import services
-from claims.models import Publisher, Source
+from claims.models import Source
 
 
 class Command(BaseCommand):
@@ -43,14 +42,11 @@ class Command(BaseCommand):
             date = parse_date(published_on)
             if date is None:
                 raise CommandError(f"--published-on must be YYYY-MM-DD, not {published_on!r}.")
-        owner = Publisher.objects.filter(slug=publisher).first() or Publisher.objects.create(
-            name=publisher, slug=slugify(publisher)[:100]
-        )
         try:
             source = services.source_create(
                 title=options["title"],
                 text=text,
-                publisher=owner,
+                publisher=services.publisher_for(publisher),
                 slug=options["slug"],
                 kind=options["kind"],
                 language=options["language"],

@@ -1,0 +1,155 @@
+"""The ledger file loader: every quote anchored, loud on a bad one, idempotent."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source, SourceItem
+from claims.seeding import LedgerFileError, load_ledger
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def ledger_dir(tmp_path):
+    for name in ("ledger.yaml", "report.txt", "other.txt"):
+        shutil.copy(DATA / name, tmp_path / name)
+    return tmp_path
+
+
+def everything():
+    """A fingerprint of every row the loader writes, history included."""
+    models = [Source, SourceItem, Excerpt, Claim, Dispute, Evidence]
+    rows = {}
+    for model in models:
+        rows[model.__name__] = list(model.objects.order_by("pk").values())
+        if hasattr(model, "history"):
+            rows[f"{model.__name__} history"] = model.history.count()
+    return rows
+
+
+@pytest.mark.django_db
+def test_loader_builds_the_ledger_from_quotes(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+
+    heart = Claim.objects.get(slug="heart-failure")
+    beaten = Claim.objects.get(slug="beaten")
+    assert heart.status == "contradiction"
+    assert beaten.status == "agreement"  # the campaign and an independent paper
+    assert heart.review_state == beaten.review_state == ReviewState.PUBLISHED
+    assert Dispute.objects.get().review_state == ReviewState.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_loader_dates_each_quote_by_its_item(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+
+    denial = Excerpt.objects.get(text="the lawyer died of heart failure")
+    assert denial.item.heading == "Officials Deny Abuse"
+    assert str(denial.dated) == "2012-03-01"
+    answer = Excerpt.objects.get(text="The campaign said the lawyer was beaten by guards.")
+    assert answer.item.heading == "Campaign Answers"
+    assert str(answer.dated) == "2012-03-08"
+
+
+@pytest.mark.django_db
+def test_loader_uses_the_text_before_a_repeated_quote_to_pick_it(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+
+    text = (ledger_dir / "report.txt").read_text()
+    answer = Excerpt.objects.get(text="The campaign said the lawyer was beaten by guards.")
+    assert answer.start == text.rindex("The campaign said the lawyer was beaten by guards.")
+
+
+@pytest.mark.django_db
+def test_one_excerpt_can_support_one_claim_and_contradict_another(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+
+    excerpt = Excerpt.objects.get(text__startswith="the lawyer was beaten by guards before")
+    assert sorted(excerpt.evidence.values_list("claim__slug", "stance")) == [
+        ("beaten", "supports"),
+        ("heart-failure", "contradicts"),
+    ]
+
+
+@pytest.mark.django_db
+def test_loading_twice_changes_nothing(ledger_dir):
+    first = load_ledger(ledger_dir / "ledger.yaml")
+    before = everything()
+    second = load_ledger(ledger_dir / "ledger.yaml")
+
+    assert first.changed() > 0
+    assert second.changed() == 0
+    assert everything() == before
+
+
+@pytest.mark.django_db
+def test_changing_a_stance_in_the_file_updates_it_on_reload(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(path.read_text().replace("stance: contradicts", "stance: supports"))
+
+    load_ledger(path)
+
+    assert Claim.objects.get(slug="heart-failure").status == "agreement"
+
+
+@pytest.mark.django_db
+def test_a_quote_not_in_its_source_fails_the_load_by_name_and_saves_nothing(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(
+        path.read_text().replace(
+            '"the lawyer died of heart failure"', '"the lawyer died of a heart attack"'
+        )
+    )
+
+    with pytest.raises(LedgerFileError) as failure:
+        load_ledger(path)
+
+    message = str(failure.value)
+    assert "claim 'heart-failure', evidence 1" in message
+    assert "“the lawyer died of a heart attack”" in message
+    assert "nearest passage" in message
+    assert "the lawyer died of heart failure" in message
+    assert Source.objects.count() == Claim.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_ambiguous_quote_fails_the_load_and_says_how_often_it_occurs(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(path.read_text().replace('            after: "beaten by guards. "\n', ""))
+
+    with pytest.raises(LedgerFileError, match="occurs 2 times"):
+        load_ledger(path)
+
+
+@pytest.mark.django_db
+def test_a_seed_file_that_differs_from_its_manifest_is_refused(ledger_dir):
+    (ledger_dir / "SHA256SUMS").write_text(f"{'0' * 64}  report.txt\n")
+
+    with pytest.raises(LedgerFileError, match="does not match SHA256SUMS"):
+        load_ledger(ledger_dir / "ledger.yaml")
+
+
+@pytest.mark.django_db
+def test_an_unknown_reference_names_what_is_known(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(path.read_text().replace("speaker: ministry\n    ", "speaker: minstry\n    "))
+
+    with pytest.raises(LedgerFileError, match="unknown speaker 'minstry'"):
+        load_ledger(path)
+
+
+@pytest.mark.django_db
+def test_load_ledger_command_reports_and_fails_cleanly(ledger_dir, capsys):
+    call_command("load_ledger", str(ledger_dir / "ledger.yaml"))
+    assert "Ledger loaded." in capsys.readouterr().out
+    call_command("load_ledger", str(ledger_dir / "ledger.yaml"))
+    assert "already up to date" in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="not valid YAML"):
+        (ledger_dir / "broken.yaml").write_text("version: [1\n")
+        call_command("load_ledger", str(ledger_dir / "broken.yaml"))

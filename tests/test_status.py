@@ -1,0 +1,120 @@
+"""The status rule: agreement, contradiction or unverified, from the evidence alone."""
+
+import pytest
+
+from claims.models import Claim
+from claims.status import ClaimStatus, compute_status
+from tests import factories
+
+AGREEMENT, CONTRADICTION, UNVERIFIED = (
+    ClaimStatus.AGREEMENT,
+    ClaimStatus.CONTRADICTION,
+    ClaimStatus.UNVERIFIED,
+)
+
+# Each row: the evidence as (publisher, stance) pairs, and the status it must give.
+# Publishers "campaign-a" and "campaign-b" are two sites of one campaign: not independent.
+STATUS_TABLE = [
+    pytest.param([], UNVERIFIED, id="no evidence"),
+    pytest.param([("times", "supports")], UNVERIFIED, id="one publisher supports"),
+    pytest.param(
+        [("times", "supports"), ("times", "supports")],
+        UNVERIFIED,
+        id="two quotes, same publisher",
+    ),
+    pytest.param(
+        [("campaign-a", "supports"), ("campaign-b", "supports")],
+        UNVERIFIED,
+        id="two sites of one campaign are one voice",
+    ),
+    pytest.param(
+        [("times", "supports"), ("ngo", "supports")], AGREEMENT, id="two independent publishers"
+    ),
+    pytest.param(
+        [("times", "supports"), ("campaign-a", "supports"), ("campaign-b", "supports")],
+        AGREEMENT,
+        id="an outlet and a campaign",
+    ),
+    pytest.param(
+        [("times", "supports"), ("ngo", "supports"), ("campaign-a", "contradicts")],
+        CONTRADICTION,
+        id="agreement broken by one contradiction",
+    ),
+    pytest.param(
+        [("times", "supports"), ("times", "contradicts")],
+        CONTRADICTION,
+        id="support and contradiction from one publisher",
+    ),
+    pytest.param([("ngo", "contradicts")], UNVERIFIED, id="only contradicted"),
+    pytest.param(
+        [("ngo", "contradicts"), ("times", "contradicts")],
+        UNVERIFIED,
+        id="contradicted by two, supported by none",
+    ),
+]
+
+# The campaign's two sites share a parent; the others are independent.
+PARENTS = {"campaign-a": "campaign", "campaign-b": "campaign"}
+
+
+@pytest.mark.parametrize(("evidence", "expected"), STATUS_TABLE)
+def test_status_rule(evidence, expected):
+    supporting = {PARENTS.get(p, p) for p, stance in evidence if stance == "supports"}
+    contradicting = sum(1 for _, stance in evidence if stance == "contradicts")
+    assert (
+        compute_status(supporting_publishers=supporting, contradicting_excerpts=contradicting)
+        == expected
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("evidence", "expected"), STATUS_TABLE)
+def test_stored_status_and_its_sql_twin_follow_the_rule(evidence, expected):
+    campaign = factories.publisher("Campaign")
+    publishers = {
+        "times": factories.publisher("Times"),
+        "ngo": factories.publisher("NGO"),
+        "campaign-a": factories.publisher("Campaign site A", part_of=campaign),
+        "campaign-b": factories.publisher("Campaign site B", part_of=campaign),
+    }
+    claim = factories.claim()
+    for number, (publisher, stance) in enumerate(evidence):
+        text = f"Quote number {number} says what it says."
+        source = factories.source(text, publisher_=publishers[publisher])
+        factories.evidence(claim, source, text, stance)
+
+    claim.refresh_from_db()
+    assert claim.status == expected
+    assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == expected
+
+
+@pytest.mark.django_db
+def test_status_follows_evidence_as_it_is_added_and_removed():
+    from claims import services
+
+    claim = factories.claim()
+    times, ngo = factories.publisher(), factories.publisher()
+    factories.evidence(claim, factories.source("One says yes.", publisher_=times), "One says yes.")
+    claim.refresh_from_db()
+    assert claim.status == UNVERIFIED
+
+    second = factories.evidence(
+        claim, factories.source("Two says yes.", publisher_=ngo), "Two says yes."
+    )
+    claim.refresh_from_db()
+    assert claim.status == AGREEMENT
+
+    factories.evidence(
+        claim, factories.source("Three says no.", publisher_=ngo), "Three says no.", "contradicts"
+    )
+    claim.refresh_from_db()
+    assert claim.status == CONTRADICTION
+
+    services.evidence_add(claim=claim, excerpt=second.excerpt, stance="contradicts")
+    services.evidence_remove(evidence=claim.evidence.get(excerpt__text="Three says no."))
+    claim.refresh_from_db()
+    assert claim.status == CONTRADICTION  # "One" supports, "Two" now contradicts
+
+    services.evidence_remove(evidence=claim.evidence.get(excerpt__text="Two says yes."))
+    claim.refresh_from_db()
+    assert claim.status == UNVERIFIED
