@@ -14,7 +14,8 @@ from claims.anchoring import (
 )
 
 TEXT = (
-    "Putin claimed that Magnitsky was not tortured, but \u201cdied from a\u00a0heart attack.\u201d\n\n"
+    "Putin claimed that Magnitsky was not tortured, "
+    "but \u201cdied from a\u00a0heart attack.\u201d\n\n"
     "Sergei Magnitsky\u2019s case \u2014 and the impunity of officials \u2014 became a symbol. "
     "Sergei Magnitsky was a lawyer. Sergei Magnitsky was 37."
 )

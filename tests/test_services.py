@@ -1,4 +1,4 @@
-"""Writing to the ledger: quotes become exact excerpts, quoted text is frozen, evidence is protected."""
+"""Writing to the ledger: quotes become exact excerpts, quoted text freezes, evidence is kept."""
 
 import hashlib
 
