@@ -25,10 +25,8 @@ def dispute_with_rivals():
     return dispute, beaten, heart, source
 
 
-def test_dispute_page_sets_rival_claims_side_by_side_with_their_quotes(
-    client, dispute_with_rivals
-):
-    dispute, beaten, heart, _ = dispute_with_rivals
+def test_dispute_page_shows_rival_claims_side_by_side_with_quotes(client, dispute_with_rivals):
+    dispute, *_ = dispute_with_rivals
     page = client.get(dispute.get_absolute_url()).content.decode()
 
     assert "He was beaten by guards." in page
