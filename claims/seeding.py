@@ -128,6 +128,14 @@ class _Loader:
     def fail(self, where: str, reason: str):
         raise LedgerFileError(f"{self.filename}: {where}: {reason}")
 
+    def need(self, entry: dict, key: str, where: str):
+        if not isinstance(entry, dict):
+            self.fail(where, f"expected a mapping of fields, found {entry!r}")
+        value = entry.get(key)
+        if value in (None, ""):
+            self.fail(where, f"the field {key!r} is required")
+        return value
+
     def lookup(self, table: dict[str, Any], slug: str | None, kind: str, where: str):
         if slug is None:
             return None
@@ -163,35 +171,39 @@ class _Loader:
         # Parents first, so that `part_of` can point at them.
         for entry in sorted(entries, key=lambda e: e.get("part_of") is not None):
             where = f"publisher {entry.get('slug')!r}"
+            slug = self.need(entry, "slug", where)
             fields = {
-                "name": entry["name"],
+                "name": self.need(entry, "name", where),
                 "url": entry.get("url") or "",
                 "description": entry.get("description") or "",
                 "part_of": self.lookup(self.publishers, entry.get("part_of"), "publisher", where),
             }
-            self.publishers[entry["slug"]] = self.upsert(Publisher, entry["slug"], fields, where)
+            self.publishers[slug] = self.upsert(Publisher, slug, fields, where)
 
     def load_speakers(self):
         for entry in self.data.get("speakers") or []:
             where = f"speaker {entry.get('slug')!r}"
+            slug = self.need(entry, "slug", where)
             fields = {
-                "name": entry["name"],
+                "name": self.need(entry, "name", where),
                 "kind": entry.get("kind") or Speaker.Kind.PERSON,
                 "description": entry.get("description") or "",
             }
-            self.speakers[entry["slug"]] = self.upsert(Speaker, entry["slug"], fields, where)
+            self.speakers[slug] = self.upsert(Speaker, slug, fields, where)
 
     def load_sources(self):
         manifest = read_manifest(self.seeds_dir)
         for entry in self.data.get("sources") or []:
             where = f"source {entry.get('slug')!r}"
+            slug, filename = self.need(entry, "slug", where), self.need(entry, "file", where)
             try:
-                text = read_document(self.seeds_dir, entry["file"], manifest)
+                text = read_document(self.seeds_dir, filename, manifest)
             except LedgerFileError as error:
                 self.fail(where, str(error))
+            publisher = self.need(entry, "publisher", where)
             fields = {
-                "title": entry["title"],
-                "publisher": self.lookup(self.publishers, entry["publisher"], "publisher", where),
+                "title": self.need(entry, "title", where),
+                "publisher": self.lookup(self.publishers, publisher, "publisher", where),
                 "author": entry.get("author") or "",
                 "url": entry.get("url") or "",
                 "published_on": entry.get("published_on"),
@@ -199,21 +211,24 @@ class _Loader:
                 "kind": entry.get("kind") or Source.Kind.NEWS_ARTICLE,
                 "language": entry.get("language") or "en",
                 "text": text,
-                "original_filename": entry["file"],
+                "original_filename": filename,
             }
-            source = self.upsert(Source, entry["slug"], fields, where)
-            self.sources[entry["slug"]] = source
+            self.sources[slug] = source = self.upsert(Source, slug, fields, where)
             self.load_items(source, entry.get("items") or [], where)
 
     def load_items(self, source: Source, entries: list[dict], where: str):
         after = 0
         for number, entry in enumerate(entries, start=1):
-            item_where = f"{where}, item {number} ({entry.get('heading')!r})"
-            start = source.text.find(entry["heading"], after)
+            item_where = f"{where}, item {number}"
+            heading = self.need(entry, "heading", item_where)
+            start = source.text.find(heading, after)
             if start == -1:
-                self.fail(item_where, "the heading does not occur in the text after the last item")
+                self.fail(
+                    item_where,
+                    f"the heading {heading!r} does not occur in the text after the previous item",
+                )
             fields = {
-                "heading": entry["heading"],
+                "heading": heading,
                 "published_on": entry.get("published_on"),
                 "kind": entry.get("kind") or "",
             }
@@ -226,36 +241,41 @@ class _Loader:
                 self.report.record("source items", "updated")
             else:
                 self.report.record("source items", "unchanged")
-            after = start + len(entry["heading"])
+            after = start + len(heading)
 
     def load_disputes(self) -> set[int]:
         touched_claims: set[int] = set()
         published = {"review_state": ReviewState.PUBLISHED, "published_at": timezone.now()}
         for entry in self.data.get("disputes") or []:
             where = f"dispute {entry.get('slug')!r}"
-            fields = {"question": entry["question"], "summary": entry.get("summary") or ""}
-            dispute = self.upsert(Dispute, entry["slug"], fields, where, **published)
+            slug = self.need(entry, "slug", where)
+            fields = {
+                "question": self.need(entry, "question", where),
+                "summary": entry.get("summary") or "",
+            }
+            dispute = self.upsert(Dispute, slug, fields, where, **published)
             for claim_entry in entry.get("claims") or []:
-                claim_where = f"{where}, claim {claim_entry.get('slug')!r}"
-                claim_fields = {
-                    "text": claim_entry["text"],
-                    "dispute": dispute,
-                    "speaker": self.lookup(
-                        self.speakers, claim_entry.get("speaker"), "speaker", claim_where
-                    ),
-                }
-                claim = self.upsert(
-                    Claim, claim_entry["slug"], claim_fields, claim_where, **published
-                )
+                claim = self.load_claim(dispute, claim_entry, where, published)
                 touched_claims.add(claim.pk)
-                for number, evidence in enumerate(claim_entry.get("evidence") or [], start=1):
-                    self.load_evidence(claim, evidence, f"{claim_where}, evidence {number}")
         return touched_claims
 
+    def load_claim(self, dispute: Dispute, entry: dict, where: str, published: dict) -> Claim:
+        where = f"{where}, claim {entry.get('slug')!r}"
+        slug = self.need(entry, "slug", where)
+        fields = {
+            "text": self.need(entry, "text", where),
+            "dispute": dispute,
+            "speaker": self.lookup(self.speakers, entry.get("speaker"), "speaker", where),
+        }
+        claim = self.upsert(Claim, slug, fields, where, **published)
+        for number, evidence in enumerate(entry.get("evidence") or [], start=1):
+            self.load_evidence(claim, evidence, f"{where}, evidence {number}")
+        return claim
+
     def load_evidence(self, claim: Claim, entry: dict, where: str):
-        source = self.lookup(self.sources, entry.get("source"), "source", where)
+        source = self.lookup(self.sources, self.need(entry, "source", where), "source", where)
         speaker = self.lookup(self.speakers, entry.get("speaker"), "speaker", where)
-        quote = entry.get("quote") or ""
+        quote = self.need(entry, "quote", where)
         try:
             excerpt = services.excerpt_create(
                 source=source, quote=quote, speaker=speaker, prefix=entry.get("after")

@@ -153,3 +153,14 @@ def test_load_ledger_command_reports_and_fails_cleanly(ledger_dir, capsys):
     with pytest.raises(CommandError, match="not valid YAML"):
         (ledger_dir / "broken.yaml").write_text("version: [1\n")
         call_command("load_ledger", str(ledger_dir / "broken.yaml"))
+
+
+@pytest.mark.django_db
+def test_a_missing_field_is_named_with_its_place(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(path.read_text().replace("    title: Independent report\n", ""))
+
+    with pytest.raises(
+        LedgerFileError, match="source 'paper-report': the field 'title' is required"
+    ):
+        load_ledger(path)
