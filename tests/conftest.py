@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.db import transaction
 
 from claims.seeding import load_ledger
 
@@ -9,7 +10,17 @@ def seeds_dir():
     return settings.LEDGER_SEEDS_DIR
 
 
+@pytest.fixture(scope="module")
+def _seeded_ledger_for_module(django_db_setup, django_db_blocker):
+    # Loading the curated ledger takes a second or two, so each test module loads it once inside
+    # a transaction of its own; every test then runs in a savepoint within it, and the whole
+    # module's data is rolled back at the end (the pattern of Django's setUpTestData).
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_ledger(settings.LEDGER_SEEDS_DIR / "ledger.yaml")
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded_ledger(db, seeds_dir):
+def seeded_ledger(_seeded_ledger_for_module, db):
     """The curated Magnitsky ledger, loaded as `make run` loads it."""
-    return load_ledger(seeds_dir / "ledger.yaml")
+    return _seeded_ledger_for_module
