@@ -87,18 +87,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Several readers and one writer at a time without "database is locked": WAL lets readers proceed
+# during a write, IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way
+# on a lock upgrade), and the timeout makes writers queue instead of failing.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several readers and one writer at a time without "database is locked": WAL lets readers
-    # proceed during a write, IMMEDIATE takes the write lock at BEGIN (so a transaction never
-    # fails half-way on lock upgrade), and the timeout makes writers queue instead of failing.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else DATABASES["default"]["CONN_MAX_AGE"]
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        ),
-    }
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
