@@ -28,7 +28,9 @@ seed: migrate
 verify: $(STAMP)
 	$(BIN)/python manage.py verify_ledger
 
+# Demo editors and reviewers exist only with development settings (the command refuses otherwise).
 run: seed
+	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

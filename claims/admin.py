@@ -1,26 +1,51 @@
-"""The editors' and reviewers' desk. Declarative; writes that carry rules go through services."""
+"""The editors' and reviewers' desk.
 
-from django.contrib import admin
+Declarative where it can be; every write that carries a rule (anchoring a quote, tying evidence,
+editing a claim, a review step) goes through `services` or `workflow`, so the admin enforces the
+same rules as the API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import anchoring, services, workflow
 from claims.models import (
     Claim,
     Dispute,
     Evidence,
     Excerpt,
     Publisher,
+    ReviewEvent,
+    ReviewState,
     Source,
     SourceItem,
     Speaker,
+    Stance,
+)
+
+MESSAGE_TEXT_FROZEN = (
+    "The text is frozen: {count} excerpt(s) quote it at fixed character offsets, and changing "
+    "it would make them say something the source no longer says. Ingest a new version as a new "
+    "source instead."
 )
 
 
 @admin.register(Publisher)
 class PublisherAdmin(SimpleHistoryAdmin):
     list_display = ["name", "part_of", "url"]
+    list_filter = [("part_of", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["part_of"]
+    list_select_related = ["part_of"]
 
 
 @admin.register(Speaker)
@@ -37,6 +62,10 @@ class SourceItemInline(admin.TabularInline):
     fields = ["heading", "published_on", "kind", "start", "end"]
     readonly_fields = ["start", "end"]
 
+    def has_add_permission(self, request, obj=None):
+        # Items are found by their heading in the text (services.source_item_add), not typed.
+        return False
+
 
 class ExcerptInline(admin.TabularInline):
     model = Excerpt
@@ -47,31 +76,159 @@ class ExcerptInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request, obj=None):
-        # Excerpts are cut from a quote by the anchoring service, never typed with offsets.
+        # Excerpts are cut from a quote or a selection by the anchoring service: see "Quote".
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "speaker")
 
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "publisher", "kind", "published_on", "language"]
-    list_filter = ["kind", "language", "publisher"]
-    search_fields = ["title", "slug", "author", "text"]
+    list_display = ["title", "publisher", "kind", "published_on", "language", "excerpt_count"]
+    list_filter = ["kind", "language", ("publisher", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "slug", "author"]
     date_hierarchy = "published_on"
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["sha256", "created_at", "updated_at"]
+    readonly_fields = ["sha256", "original_filename", "created_at", "updated_at"]
     autocomplete_fields = ["publisher"]
+    list_select_related = ["publisher"]
     inlines = [SourceItemInline, ExcerptInline]
+    change_form_template = "admin/claims/source/change_form.html"
+
+    @admin.display(description="Excerpts")
+    def excerpt_count(self, source):
+        return source.excerpt_total
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(excerpt_total=Count("excerpts"))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.excerpts.exists():
+            readonly.append("text")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.excerpts.exists():
+            count = obj.excerpts.count()
+            return [
+                (None, {**fieldsets[0][1], "description": MESSAGE_TEXT_FROZEN.format(count=count)})
+            ]
+        return fieldsets
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:source_id>/quote/",
+                self.admin_site.admin_view(self.quote_view),
+                name="claims_source_quote",
+            ),
+            *super().get_urls(),
+        ]
+
+    def quote_view(self, request, source_id):
+        """Cut an excerpt from this source: select text with the mouse, or paste a quote."""
+        source = get_object_or_404(Source, pk=source_id)
+        if not request.user.has_perm("claims.add_excerpt"):
+            raise PermissionDenied
+        form = QuoteForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            excerpt = self._save_quote(request, source, form)
+            if excerpt is not None:
+                return redirect(reverse("admin:claims_source_quote", args=[source.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Quote from “{source.title}”",
+            "source": source,
+            "form": form,
+            "excerpts": source.excerpts.select_related("speaker").order_by("start"),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/claims/source/quote.html", context)
+
+    def _save_quote(self, request, source, form):
+        data = form.cleaned_data
+        try:
+            excerpt = services.excerpt_create(
+                source=source,
+                quote=data["quote"],
+                near=data.get("near"),
+                prefix=data.get("prefix") or None,
+                speaker=data.get("speaker"),
+            )
+            if data.get("claim"):
+                services.evidence_add(
+                    claim=data["claim"],
+                    excerpt=excerpt,
+                    stance=data["stance"],
+                    note=data.get("note", ""),
+                    by=request.user,
+                )
+        except anchoring.AnchoringError as error:
+            form.add_error("quote", error.message)
+            return None
+        except workflow.WorkflowError as error:
+            form.add_error("claim", error.message)
+            return None
+        except ValidationError as error:
+            form.add_error("quote", error.messages)
+            return None
+        done = f"Excerpt saved at characters {excerpt.start}–{excerpt.end}: “{excerpt.text}”"
+        if data.get("claim"):
+            done += f", {data['stance']} “{data['claim']}”"
+        messages.success(request, done + ".")
+        return excerpt
+
+
+class QuoteForm(forms.Form):
+    quote = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=(
+            "Select a passage in the text above, or paste the source's exact words. Quotation "
+            "marks, dashes and spacing may differ; the words may not."
+        ),
+    )
+    near = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    prefix = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Only if the quote occurs more than once: the words just before yours.",
+    )
+    speaker = forms.ModelChoiceField(
+        Speaker.objects.all(),
+        required=False,
+        help_text="Whose words the quote reports, if not the publisher's own.",
+    )
+    claim = forms.ModelChoiceField(
+        Claim.objects.filter(review_state=ReviewState.DRAFT),
+        required=False,
+        help_text="Optionally, a draft claim this quote is evidence for.",
+    )
+    stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.SUPPORTS)
+    note = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 60}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.has_perm("claims.add_evidence"):
+            del self.fields["claim"], self.fields["stance"], self.fields["note"]
 
 
 @admin.register(Excerpt)
 class ExcerptAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "source", "item", "speaker", "start", "end"]
-    list_filter = ["source__publisher", "speaker"]
+    list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "speaker"]
     search_fields = ["text", "source__title"]
     readonly_fields = ["source", "start", "end", "text", "prefix", "suffix", "item", "created_at"]
     autocomplete_fields = ["speaker"]
+    list_select_related = ["source", "item", "speaker"]
 
     def has_add_permission(self, request):
+        # Excerpts are made from a quote or a selection: open a source and choose "Quote".
         return False
 
 
@@ -79,26 +236,289 @@ class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
     fields = ["excerpt", "stance", "note"]
-    readonly_fields = ["excerpt", "stance", "note"]
-    can_delete = False
+    autocomplete_fields = ["excerpt"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("excerpt__source")
+
+    def _editable(self, request, obj):
+        return obj is None or obj.review_state == ReviewState.DRAFT
 
     def has_add_permission(self, request, obj=None):
-        # Evidence changes a claim's status, so it is written by the evidence service.
-        return False
+        return self._editable(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj) and super().has_delete_permission(request, obj)
+
+
+class ReviewActionForm(ActionForm):
+    comment = forms.CharField(
+        required=False,
+        widget=forms.TextInput(
+            attrs={"size": 50, "placeholder": "Comment (required to send back, reject or withdraw)"}
+        ),
+    )
+
+
+class ClaimAdminForm(forms.ModelForm):
+    # The version the editor started from; a save from an older one is refused (no lost updates).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ["text", "slug", "dispute", "speaker"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") is not None:
+            current = Claim.objects.get(pk=self.instance.pk)
+            try:
+                workflow.check_version(current, cleaned["version"])
+            except workflow.EditConflict as conflict:
+                raise forms.ValidationError(conflict.message) from conflict
+        return cleaned
 
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = ["text", "dispute", "speaker", "status", "review_state", "updated_at"]
-    list_filter = ["status", "review_state", "dispute", "speaker"]
+    form = ClaimAdminForm
+    action_form = ReviewActionForm
+    list_display = [
+        "text",
+        "dispute",
+        "speaker",
+        "status",
+        "review_state",
+        "created_by",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        "review_state",
+        ("dispute", admin.RelatedOnlyFieldListFilter),
+        ("speaker", admin.RelatedOnlyFieldListFilter),
+        ("evidence__excerpt__source__publisher", admin.RelatedOnlyFieldListFilter),
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["text", "slug"]
-    readonly_fields = ["status", "created_at", "updated_at", "published_at"]
+    date_hierarchy = "updated_at"
     autocomplete_fields = ["dispute", "speaker"]
     prepopulated_fields = {"slug": ["text"]}
+    list_select_related = ["dispute", "speaker", "created_by"]
     inlines = [EvidenceInline]
+    actions = ["submit", "publish", "request_changes", "reject", "withdraw"]
+    fieldsets = [
+        (None, {"fields": ["text", "slug", "dispute", "speaker", "version"]}),
+        ("Status", {"fields": ["status_explained"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "review_state",
+                    "review_timeline",
+                    "created_by",
+                    "last_edited_by",
+                    "created_at",
+                    "updated_at",
+                    "published_at",
+                ]
+            },
+        ),
+    ]
+    history_list_display = ["review_state", "status"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("dispute", "speaker")
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [
+            "status_explained",
+            "review_state",
+            "review_timeline",
+            "created_by",
+            "last_edited_by",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ]
+        if obj is not None and obj.review_state != ReviewState.DRAFT:
+            readonly += ["text", "slug", "dispute", "speaker"]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return (
+            {}
+            if obj is not None and obj.review_state != ReviewState.DRAFT
+            else super().get_prepopulated_fields(request, obj)
+        )
+
+    @admin.display(description="Status, and why")
+    def status_explained(self, claim):
+        if claim.pk is None:
+            return "Unverified until evidence is linked."
+        counts = Claim.objects.with_computed_status().get(pk=claim.pk)
+        return format_html(
+            "<strong>{}</strong>: {} supporting excerpt(s) from {} independent publisher(s); "
+            "{} contradicting. (Agreement needs support from two independent publishers and no "
+            "contradiction; any support plus any contradiction is a contradiction.)",
+            claim.get_status_display(),
+            counts.supporting_excerpts,
+            counts.independent_supporters,
+            counts.contradicting_excerpts,
+        )
+
+    @admin.display(description="Review timeline")
+    def review_timeline(self, claim):
+        if claim.pk is None:
+            return "—"
+        events = claim.review_events.all()
+        if not events:
+            return "Not yet submitted for review."
+        return format_html(
+            "<ol class='review-timeline'>{}</ol>",
+            format_html_join(
+                "",
+                "<li><time datetime='{}'>{}</time>: {} by {}{}</li>",
+                (
+                    (
+                        event.at.isoformat(),
+                        event.at.strftime("%Y-%m-%d %H:%M"),
+                        event.get_action_display(),
+                        event.actor_name,
+                        format_html(" — “{}”", event.comment) if event.comment else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
+    # -- writes go through the service layer --------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        content = {
+            name: form.cleaned_data[name]
+            for name in services.CLAIM_CONTENT_FIELDS
+            if name in form.cleaned_data
+        }
+        if not change:
+            created = services.claim_create(by=request.user, **content)
+            obj.pk = created.pk
+            obj._state.adding = False
+            obj.refresh_from_db()
+            return
+        # Reverting to a version from the history page is a deliberate choice of an old
+        # version, so it is not refused as stale; it is still refused if the claim is no draft.
+        reverting = "/history/" in request.path
+        expected = None if reverting else form.cleaned_data.get("version")
+        services.claim_update(claim=obj, by=request.user, expected_version=expected, **content)
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Evidence:
+            return super().save_formset(request, form, formset, change)
+        claim = form.instance
+        for evidence_form in formset.deleted_forms:
+            if evidence_form.instance.pk:
+                services.evidence_remove(evidence=evidence_form.instance, by=request.user)
+        for evidence_form in formset.forms:
+            if evidence_form in formset.deleted_forms or not evidence_form.has_changed():
+                continue
+            data = evidence_form.cleaned_data
+            if (
+                evidence_form.instance.pk
+                and evidence_form.instance.excerpt_id != data["excerpt"].pk
+            ):
+                services.evidence_remove(
+                    evidence=Evidence.objects.get(pk=evidence_form.instance.pk), by=request.user
+                )
+            services.evidence_add(
+                claim=claim,
+                excerpt=data["excerpt"],
+                stance=data["stance"],
+                note=data.get("note", ""),
+                by=request.user,
+            )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError as refused:
+            # Raised inside the admin's transaction, so nothing of the save was kept.
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(request.path)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except workflow.WorkflowError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(request.path)
+
+    # -- review actions -------------------------------------------------------------------------
+
+    def has_submit_permission(self, request):
+        return request.user.has_perm("claims.submit_claim")
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("claims.review_claim")
+
+    @admin.action(description="Submit for review", permissions=["submit"])
+    def submit(self, request, queryset):
+        self._transition(request, queryset, ReviewEvent.Action.SUBMIT)
+
+    @admin.action(description="Publish (four-eyes: not your own work)", permissions=["review"])
+    def publish(self, request, queryset):
+        self._transition(request, queryset, ReviewEvent.Action.PUBLISH)
+
+    @admin.action(description="Request changes (comment required)", permissions=["review"])
+    def request_changes(self, request, queryset):
+        self._transition(request, queryset, ReviewEvent.Action.REQUEST_CHANGES)
+
+    @admin.action(description="Reject (comment required)", permissions=["review"])
+    def reject(self, request, queryset):
+        self._transition(request, queryset, ReviewEvent.Action.REJECT)
+
+    @admin.action(description="Withdraw (reason required)", permissions=["review"])
+    def withdraw(self, request, queryset):
+        self._transition(request, queryset, ReviewEvent.Action.WITHDRAW)
+
+    def _transition(self, request, queryset, action):
+        """Take the step on each selected claim; report per row what was done and what refused."""
+        comment = request.POST.get("comment", "")
+        done, refused = [], []
+        for claim in queryset.order_by("pk"):
+            try:
+                workflow.claim_transition(
+                    claim=claim, action=action, by=request.user, comment=comment
+                )
+            except workflow.WorkflowError as error:
+                refused.append(f"“{claim}”: {error.message}")
+            else:
+                done.append(f"“{claim}”")
+        label = ReviewEvent.Action(action).label.lower()
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d claim %(label)s: %(rows)s", "%(n)d claims %(label)s: %(rows)s", len(done)
+                )
+                % {"n": len(done), "label": label, "rows": "; ".join(done)},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d claim refused. %(rows)s", "%(n)d claims refused. %(rows)s", len(refused)
+                )
+                % {"n": len(refused), "rows": " ".join(refused)},
+                messages.WARNING,
+            )
 
 
 class ClaimInline(admin.TabularInline):
@@ -115,21 +535,55 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(SimpleHistoryAdmin):
-    list_display = ["question", "review_state", "updated_at"]
+    list_display = ["question", "review_state", "claim_count", "updated_at"]
     list_filter = ["review_state"]
     search_fields = ["question", "summary", "slug"]
     prepopulated_fields = {"slug": ["question"]}
-    readonly_fields = ["created_at", "updated_at", "published_at"]
+    readonly_fields = ["review_state", "created_at", "updated_at", "published_at"]
     inlines = [ClaimInline]
+
+    @admin.display(description="Claims")
+    def claim_count(self, dispute):
+        return dispute.claim_total
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(claim_total=Count("claims"))
 
 
 @admin.register(Evidence)
 class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["claim", "stance", "excerpt"]
-    list_filter = ["stance", "excerpt__source__publisher"]
+    list_filter = ["stance", ("excerpt__source__publisher", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["claim__text", "excerpt__text"]
     list_select_related = ["claim", "excerpt__source"]
-    readonly_fields = ["claim", "excerpt", "stance", "created_at"]
+    readonly_fields = ["claim", "excerpt", "stance", "note", "created_at"]
 
     def has_add_permission(self, request):
+        # Evidence changes a claim's status: it is added on the claim's page.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(admin.ModelAdmin):
+    list_display = ["claim", "action", "actor_name", "at", "comment"]
+    list_filter = ["action"]
+    search_fields = ["claim__text", "actor_name", "comment"]
+    date_hierarchy = "at"
+    list_select_related = ["claim"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

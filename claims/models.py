@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -32,6 +33,7 @@ __all__ = [
     "Evidence",
     "Excerpt",
     "Publisher",
+    "ReviewEvent",
     "ReviewState",
     "Source",
     "SourceItem",
@@ -313,15 +315,40 @@ class Claim(models.Model):
     review_state = models.CharField(
         max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, db_index=True
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised by every change; a save from an older version is refused, not merged.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
+        permissions = [
+            ("submit_claim", "Can submit claims for review"),
+            ("review_claim", "Can publish claims, send them back, reject or withdraw them"),
+        ]
 
     def __str__(self):
         return self.text
@@ -351,3 +378,33 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.excerpt} {self.get_stance_display().lower()} “{self.claim}”"
+
+
+class ReviewEvent(models.Model):
+    """One step of a claim's review: who moved it from which state to which, when, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted for review"
+        PUBLISH = "publish", "Published"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        REJECT = "reject", "Rejected"
+        WITHDRAW = "withdraw", "Withdrawn"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="review_events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_state = models.CharField(max_length=20, choices=ReviewState.choices)
+    to_state = models.CharField(max_length=20, choices=ReviewState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_name = models.CharField(
+        max_length=150, help_text="Kept so the record survives the account's deletion."
+    )
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["claim", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_name} ({self.at:%Y-%m-%d %H:%M})"

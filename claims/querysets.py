@@ -84,6 +84,7 @@ class ClaimQuerySet(models.QuerySet):
         """
         supporting = Q(evidence__stance=Stance.SUPPORTS)
         return self.annotate(
+            supporting_excerpts=Count("evidence", filter=supporting, distinct=True),
             independent_supporters=Count(
                 independence_key("evidence__excerpt__source__publisher"),
                 filter=supporting,

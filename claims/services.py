@@ -10,6 +10,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,6 +28,12 @@ from claims.models import (
     Stance,
 )
 from claims.status import refresh_statuses
+from claims.workflow import WorkflowError, check_version
+
+
+class NotEditable(WorkflowError):
+    """The claim is past the draft stage; its content is frozen."""
+
 
 MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
@@ -167,6 +174,28 @@ def _item_holding(source: Source, start: int, end: int) -> SourceItem | None:
     return items[0] if items else None
 
 
+MESSAGE_NOT_EDITABLE = "This claim is {state}, so it cannot be edited: only drafts can. {advice}"
+_EDIT_ADVICE = {
+    ReviewState.IN_REVIEW: "A reviewer can send it back for changes.",
+    ReviewState.PUBLISHED: "Withdraw it and write a corrected claim, so readers see the change.",
+    ReviewState.WITHDRAWN: "Write a new claim instead.",
+    ReviewState.REJECTED: "Write a new claim instead.",
+}
+# The fields an editor writes; status, review state, version and timestamps follow from actions.
+CLAIM_CONTENT_FIELDS = ("text", "slug", "dispute", "speaker")
+
+
+def check_editable(claim: Claim, by) -> None:
+    """Editors change drafts only. `by=None` is the curated seed loader, reviewed in its PR."""
+    if by is not None and claim.review_state != ReviewState.DRAFT:
+        state = ReviewState(claim.review_state)
+        raise NotEditable(
+            MESSAGE_NOT_EDITABLE.format(
+                state=state.label.lower(), advice=_EDIT_ADVICE.get(state, "")
+            )
+        )
+
+
 @transaction.atomic
 def claim_create(
     *,
@@ -175,6 +204,7 @@ def claim_create(
     speaker: Speaker | None = None,
     slug: str = "",
     review_state: str = ReviewState.DRAFT,
+    by=None,
 ) -> Claim:
     claim = Claim(
         text=text,
@@ -183,6 +213,8 @@ def claim_create(
         slug=slug or unique_slug(Claim, text),
         review_state=review_state,
         published_at=timezone.now() if review_state == ReviewState.PUBLISHED else None,
+        created_by=by,
+        last_edited_by=by,
     )
     claim.full_clean()
     claim.save()
@@ -190,26 +222,70 @@ def claim_create(
 
 
 @transaction.atomic
-def evidence_add(*, claim: Claim, excerpt: Excerpt, stance: str, note: str = "") -> Evidence:
+def claim_update(*, claim: Claim, by, expected_version: int | None, **changes) -> Claim:
+    """Change a draft claim's wording or links, refusing a save from a stale version."""
+    unknown = set(changes) - set(CLAIM_CONTENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable fields: {', '.join(sorted(unknown))}")
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    check_version(current, expected_version)
+    check_editable(current, by)
+    changed = {name: value for name, value in changes.items() if getattr(current, name) != value}
+    if not changed:
+        return current
+    for name, value in changed.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.last_edited_by = by
+    current.full_clean()
+    current.save()
+    return current
+
+
+def _touch_claim(claim: Claim, by) -> None:
+    """Evidence changed: the claim is a new version, last edited by `by`."""
+    updates = {"version": F("version") + 1, "updated_at": timezone.now()}
+    if by is not None:
+        updates["last_edited_by"] = by
+    Claim.objects.filter(pk=claim.pk).update(**updates)
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim,
+    excerpt: Excerpt,
+    stance: str,
+    note: str = "",
+    by=None,
+    expected_version: int | None = None,
+) -> Evidence:
     """Tie an excerpt to a claim, or change the stance of an existing tie; the status follows."""
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    check_version(current, expected_version)
+    check_editable(current, by)
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Stance must be one of: {', '.join(Stance.values)}."})
-    evidence = Evidence.objects.filter(claim=claim, excerpt=excerpt).first()
+    evidence = Evidence.objects.filter(claim=current, excerpt=excerpt).first()
     if evidence is None:
-        evidence = Evidence(claim=claim, excerpt=excerpt, stance=stance, note=note)
-        evidence.full_clean()
-        evidence.save()
-    elif (evidence.stance, evidence.note) != (stance, note):
+        evidence = Evidence(claim=current, excerpt=excerpt, stance=stance, note=note)
+    elif (evidence.stance, evidence.note) == (stance, note):
+        return evidence
+    else:
         evidence.stance, evidence.note = stance, note
-        evidence.full_clean()
-        evidence.save()
-    refresh_statuses([claim.pk])
-    claim.refresh_from_db(fields=["status"])
+    evidence.full_clean()
+    evidence.save()
+    _touch_claim(current, by)
+    refresh_statuses([current.pk])
+    claim.refresh_from_db(fields=["status", "version", "last_edited_by", "updated_at"])
     return evidence
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence) -> None:
-    claim_id = evidence.claim_id
+def evidence_remove(*, evidence: Evidence, by=None, expected_version: int | None = None) -> None:
+    current = Claim.objects.select_for_update().get(pk=evidence.claim_id)
+    check_version(current, expected_version)
+    check_editable(current, by)
     evidence.delete()
-    refresh_statuses([claim_id])
+    _touch_claim(current, by)
+    refresh_statuses([current.pk])
