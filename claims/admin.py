@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,6 +32,9 @@ from claims.models import (
     Stance,
 )
 
+# URLs typed without a scheme are taken as https (Django 6's default, chosen now).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
 MESSAGE_TEXT_FROZEN = (
     "The text is frozen: {count} excerpt(s) quote it at fixed character offsets, and changing "
     "it would make them say something the source no longer says. Ingest a new version as a new "
@@ -40,6 +44,7 @@ MESSAGE_TEXT_FROZEN = (
 
 @admin.register(Publisher)
 class PublisherAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "part_of", "url"]
     list_filter = [("part_of", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug"]
@@ -85,6 +90,7 @@ class ExcerptInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["title", "publisher", "kind", "published_on", "language", "excerpt_count"]
     list_filter = ["kind", "language", ("publisher", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "slug", "author"]
@@ -265,7 +271,7 @@ class ReviewActionForm(ActionForm):
 
 class ClaimAdminForm(forms.ModelForm):
     # The version the editor started from; a save from an older one is refused (no lost updates).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Claim
@@ -274,14 +280,17 @@ class ClaimAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+            # The version in the database, not the instance's: when reverting from the history
+            # page the instance is the old version, but a conflict is with the current one.
+            current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            self.fields["seen_version"].initial = current.first()
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk and cleaned.get("version") is not None:
+        if self.instance.pk and cleaned.get("seen_version") is not None:
             current = Claim.objects.get(pk=self.instance.pk)
             try:
-                workflow.check_version(current, cleaned["version"])
+                workflow.check_version(current, cleaned["seen_version"])
             except workflow.EditConflict as conflict:
                 raise forms.ValidationError(conflict.message) from conflict
         return cleaned
@@ -316,7 +325,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     inlines = [EvidenceInline]
     actions = ["submit", "publish", "request_changes", "reject", "withdraw"]
     fieldsets = [
-        (None, {"fields": ["text", "slug", "dispute", "speaker", "version"]}),
+        (None, {"fields": ["text", "slug", "dispute", "speaker", "seen_version"]}),
         ("Status", {"fields": ["status_explained"]}),
         (
             "Review",
@@ -411,10 +420,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             obj._state.adding = False
             obj.refresh_from_db()
             return
-        # Reverting to a version from the history page is a deliberate choice of an old
-        # version, so it is not refused as stale; it is still refused if the claim is no draft.
-        reverting = "/history/" in request.path
-        expected = None if reverting else form.cleaned_data.get("version")
+        expected = form.cleaned_data.get("seen_version")
         services.claim_update(claim=obj, by=request.user, expected_version=expected, **content)
         obj.refresh_from_db()
 
@@ -422,27 +428,32 @@ class ClaimAdmin(SimpleHistoryAdmin):
         if formset.model is not Evidence:
             return super().save_formset(request, form, formset, change)
         claim = form.instance
+        # The admin's change message reads these three lists, which formset.save() would fill.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for evidence_form in formset.deleted_forms:
             if evidence_form.instance.pk:
                 services.evidence_remove(evidence=evidence_form.instance, by=request.user)
+                formset.deleted_objects.append(evidence_form.instance)
         for evidence_form in formset.forms:
             if evidence_form in formset.deleted_forms or not evidence_form.has_changed():
                 continue
-            data = evidence_form.cleaned_data
-            if (
-                evidence_form.instance.pk
-                and evidence_form.instance.excerpt_id != data["excerpt"].pk
-            ):
+            data, existing = evidence_form.cleaned_data, evidence_form.instance
+            if existing.pk and existing.excerpt_id != data["excerpt"].pk:
+                # A different excerpt is a different piece of evidence: untie the old one.
                 services.evidence_remove(
-                    evidence=Evidence.objects.get(pk=evidence_form.instance.pk), by=request.user
+                    evidence=Evidence.objects.get(pk=existing.pk), by=request.user
                 )
-            services.evidence_add(
+            saved = services.evidence_add(
                 claim=claim,
                 excerpt=data["excerpt"],
                 stance=data["stance"],
                 note=data.get("note", ""),
                 by=request.user,
             )
+            if existing.pk:
+                formset.changed_objects.append((saved, evidence_form.changed_data))
+            else:
+                formset.new_objects.append(saved)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -24,3 +24,37 @@ def _seeded_ledger_for_module(django_db_setup, django_db_blocker):
 def seeded_ledger(_seeded_ledger_for_module, db):
     """The curated Magnitsky ledger, loaded as `make run` loads it."""
     return _seeded_ledger_for_module
+
+
+@pytest.fixture
+def editor(db):
+    from tests.factories import user
+
+    return user("edna", "Editors")
+
+
+@pytest.fixture
+def other_editor(db):
+    from tests.factories import user
+
+    return user("ed", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import user
+
+    return user("rita", "Reviewers")
+
+
+@pytest.fixture
+def superuser(db):
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("root", password="pw")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing is deliberately slow; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -54,3 +54,13 @@ def claim(text: str = "He died of heart failure.", **fields) -> Claim:
 def evidence(claim_: Claim, source_: Source, quote: str, stance: str = "supports"):
     excerpt = services.excerpt_create(source=source_, quote=quote)
     return services.evidence_add(claim=claim_, excerpt=excerpt, stance=stance)
+
+
+def user(username: str, *groups: str, **fields):
+    """A staff user in the given groups ("Editors", "Reviewers")."""
+    from django.contrib.auth.models import Group, User
+
+    account = User.objects.create_user(username, password="pw", is_staff=True, **fields)
+    for name in groups:
+        account.groups.add(Group.objects.get(name=name))
+    return account

@@ -1,0 +1,326 @@
+"""The editorial desk in the Django admin: roles, review actions, quote picking, no lost updates."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims import services
+from claims.models import Claim, Evidence, Excerpt, ReviewEvent, ReviewState, Source
+from claims.workflow import claim_transition
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(editor):
+    """A quoted source, a draft claim by `editor` with evidence, and an unquoted source."""
+    source = factories.source()
+    claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
+    excerpt = services.excerpt_create(source=source, quote="savage beating by prison guards")
+    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=editor)
+    claim.refresh_from_db()
+    return {"source": source, "claim": claim, "excerpt": excerpt, "spare": factories.source()}
+
+
+def as_user(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+URLS = {
+    "index": lambda d: reverse("admin:index"),
+    "claims": lambda d: reverse("admin:claims_claim_changelist"),
+    "claim": lambda d: reverse("admin:claims_claim_change", args=[d["claim"].pk]),
+    "add claim": lambda d: reverse("admin:claims_claim_add"),
+    "claim history": lambda d: reverse("admin:claims_claim_history", args=[d["claim"].pk]),
+    "delete claim": lambda d: reverse("admin:claims_claim_delete", args=[d["claim"].pk]),
+    "add source": lambda d: reverse("admin:claims_source_add"),
+    "quote": lambda d: reverse("admin:claims_source_quote", args=[d["source"].pk]),
+    "excerpts": lambda d: reverse("admin:claims_excerpt_changelist"),
+    "review events": lambda d: reverse("admin:claims_reviewevent_changelist"),
+    "users": lambda d: reverse("admin:auth_user_changelist"),
+}
+
+# Expected status of a GET, per role. Anonymous visitors are sent to the login page (302).
+GET_MATRIX = {
+    #                anonymous editor reviewer superuser
+    "index": (302, 200, 200, 200),
+    "claims": (302, 200, 200, 200),
+    "claim": (302, 200, 200, 200),
+    "add claim": (302, 200, 403, 200),
+    "claim history": (302, 200, 200, 200),
+    "delete claim": (302, 403, 403, 200),
+    "add source": (302, 200, 403, 200),
+    "quote": (302, 200, 403, 200),
+    "excerpts": (302, 200, 200, 200),
+    "review events": (302, 200, 200, 200),
+    "users": (302, 403, 403, 200),
+}
+ROLES = ["anonymous", "editor", "reviewer", "superuser"]
+
+
+@pytest.mark.parametrize("page", GET_MATRIX)
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_permission_matrix(client, request, ledger, page, role):
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    response = as_user(client, user).get(URLS[page](ledger))
+    assert response.status_code == GET_MATRIX[page][ROLES.index(role)]
+
+
+def run_action(client, action, claims, comment=""):
+    return client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": action, "_selected_action": [c.pk for c in claims], "comment": comment},
+        follow=True,
+    )
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_review_actions_report_each_row_done_or_refused(client, ledger, editor, superuser):
+    claim = ledger["claim"]
+    own = services.claim_create(text="Written by the superuser.", by=superuser)
+    services.evidence_add(claim=own, excerpt=ledger["excerpt"], stance="supports", by=superuser)
+    as_user(client, superuser)
+    run_action(client, "submit", [claim, own])
+
+    response = run_action(client, "publish", [claim, own])
+
+    report = " ".join(messages_of(response))
+    assert "1 claim published: “He was beaten.”" in report
+    assert "1 claim refused. “Written by the superuser.”: You cannot publish a claim you wrote" in (
+        report
+    )
+    claim.refresh_from_db()
+    own.refresh_from_db()
+    assert claim.review_state == ReviewState.PUBLISHED
+    assert own.review_state == ReviewState.IN_REVIEW
+
+
+def test_editors_cannot_publish_even_by_posting_the_action(client, ledger, editor):
+    as_user(client, editor)
+    run_action(client, "submit", [ledger["claim"]])
+    run_action(client, "publish", [ledger["claim"]])
+    ledger["claim"].refresh_from_db()
+    assert ledger["claim"].review_state == ReviewState.IN_REVIEW
+
+
+def test_request_changes_action_carries_the_reviewers_comment(client, ledger, editor, reviewer):
+    claim_transition(claim=ledger["claim"], action="submit", by=editor)
+    as_user(client, reviewer)
+
+    refused = run_action(client, "request_changes", [ledger["claim"]])
+    assert "Say why in a comment" in " ".join(messages_of(refused))
+
+    run_action(client, "request_changes", [ledger["claim"]], comment="Add a second source.")
+    event = ReviewEvent.objects.filter(claim=ledger["claim"]).last()
+    assert (event.action, event.comment, event.actor_name) == (
+        "request_changes",
+        "Add a second source.",
+        "rita",
+    )
+    page = client.get(URLS["claim"](ledger)).content.decode()
+    assert "Changes requested by rita" in page and "Add a second source." in page
+
+
+def test_bulk_actions_write_history_for_every_row(client, editor):
+    claims = [services.claim_create(text=f"Claim {n}.", by=editor) for n in range(3)]
+    before = {c.pk: c.history.count() for c in claims}
+    as_user(client, editor)
+    run_action(client, "submit", claims)
+    for claim in claims:
+        assert claim.history.count() == before[claim.pk] + 1
+
+
+def test_an_editor_writes_a_claim_and_is_its_author(client, editor):
+    as_user(client, editor)
+    response = client.post(
+        reverse("admin:claims_claim_add"),
+        {
+            "text": "A new claim.",
+            "slug": "a-new-claim",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.get(slug="a-new-claim")
+    assert claim.created_by == editor and claim.review_state == ReviewState.DRAFT
+
+
+def change_form_data(claim, **overrides):
+    data = {
+        "text": claim.text,
+        "slug": claim.slug,
+        "dispute": claim.dispute_id or "",
+        "speaker": claim.speaker_id or "",
+        "seen_version": claim.version,
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_save_from_a_stale_version_is_refused_not_merged(client, ledger, editor, other_editor):
+    claim = ledger["claim"]
+    stale = change_form_data(claim, text="My wording.")
+    services.claim_update(
+        claim=claim, by=other_editor, expected_version=claim.version, text="Their wording."
+    )
+
+    response = as_user(client, editor).post(URLS["claim"](ledger), stale)
+
+    assert response.status_code == 200
+    assert "Someone else changed this claim while you were looking at it" in (
+        response.content.decode()
+    )
+    claim.refresh_from_db()
+    assert claim.text == "Their wording."
+
+
+def test_evidence_added_in_the_admin_goes_through_the_service(client, ledger, editor):
+    claim = ledger["claim"]
+    other = services.excerpt_create(source=ledger["source"], quote="died of heart failure")
+    first = claim.evidence.get()
+    data = change_form_data(
+        claim,
+        **{
+            "evidence-TOTAL_FORMS": "2",
+            "evidence-INITIAL_FORMS": "1",
+            "evidence-0-id": first.pk,
+            "evidence-0-claim": claim.pk,
+            "evidence-0-excerpt": first.excerpt_id,
+            "evidence-0-stance": "supports",
+            "evidence-1-claim": claim.pk,
+            "evidence-1-excerpt": other.pk,
+            "evidence-1-stance": "contradicts",
+        },
+    )
+    response = as_user(client, editor).post(URLS["claim"](ledger), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert claim.status == "contradiction"
+    assert claim.evidence.count() == 2
+    assert Evidence.history.filter(claim_id=claim.pk, history_user=editor).exists()
+
+
+def test_a_published_claim_is_read_only(client, ledger, editor, reviewer):
+    claim = ledger["claim"]
+    claim_transition(claim=claim, action="submit", by=editor)
+    claim_transition(claim=claim, action="publish", by=reviewer)
+    page = as_user(client, editor).get(URLS["claim"](ledger)).content.decode()
+    assert 'name="text"' not in page
+    assert "Contradiction" in page or "Unverified" in page  # status shown, read-only
+
+
+def test_status_is_shown_with_the_counts_behind_it(client, ledger, editor):
+    page = as_user(client, editor).get(URLS["claim"](ledger)).content.decode()
+    assert "1 supporting excerpt(s) from 1 independent publisher(s); 0 contradicting" in page
+
+
+def test_reverting_to_an_earlier_version_goes_through_the_rules(client, ledger, editor):
+    claim = ledger["claim"]
+    original = claim.history.earliest()
+    services.claim_update(claim=claim, by=editor, expected_version=None, text="Edited.")
+    claim.refresh_from_db()
+    url = reverse("admin:claims_claim_simple_history", args=[claim.pk, original.history_id])
+    data = change_form_data(claim, text=original.text)  # the form carries the current version
+
+    response = as_user(client, editor).post(url, data)
+
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.text == "He was beaten."
+    assert claim.history.first().text == "He was beaten."
+
+
+def test_quoted_source_text_is_read_only_and_the_admin_says_why(client, ledger, editor):
+    page = as_user(client, editor).get(
+        reverse("admin:claims_source_change", args=[ledger["source"].pk])
+    )
+    html = page.content.decode()
+    assert 'name="text"' not in html
+    assert "The text is frozen: 1 excerpt(s) quote it" in html
+    spare = client.get(reverse("admin:claims_source_change", args=[ledger["spare"].pk]))
+    assert 'name="text"' in spare.content.decode()
+
+
+def test_deleting_a_quoted_source_is_refused_with_an_explanation(client, ledger, superuser):
+    url = reverse("admin:claims_source_delete", args=[ledger["source"].pk])
+    response = as_user(client, superuser).post(url, {"post": "yes"})
+    html = response.content.decode()
+    assert "would require deleting the following protected related objects" in html
+    assert Source.objects.filter(pk=ledger["source"].pk).exists()
+
+
+def test_quote_picking_saves_the_selected_words_at_their_offsets(client, ledger, editor):
+    source, claim = ledger["source"], ledger["claim"]
+    start = source.text.index("Officials said")
+    response = as_user(client, editor).post(
+        URLS["quote"](ledger),
+        {
+            "quote": "Officials said he died of heart failure.",
+            "near": start,
+            "claim": claim.pk,
+            "stance": "contradicts",
+        },
+        follow=True,
+    )
+    excerpt = Excerpt.objects.get(start=start)
+    assert excerpt.text == "Officials said he died of heart failure."
+    assert "Excerpt saved at characters" in " ".join(messages_of(response))
+    claim.refresh_from_db()
+    assert claim.status == "contradiction"
+
+
+def test_a_pasted_quote_not_in_the_source_shows_the_nearest_passage(client, ledger, editor):
+    response = as_user(client, editor).post(
+        URLS["quote"](ledger),
+        {"quote": "Officials said he died of a heart attack", "stance": "supports"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This quote is not in the source" in html
+    assert "Officials said he died of heart failure." in html
+    assert not Excerpt.objects.filter(text__contains="heart attack").exists()
+
+
+def test_review_queue_on_the_admin_index(client, editor, other_editor, reviewer):
+    for author, text in [(editor, "One."), (editor, "Two."), (other_editor, "Three.")]:
+        claim = services.claim_create(text=text, by=author)
+        claim_transition(claim=claim, action="submit", by=author)
+    services.claim_create(text="Still a draft.", by=editor)
+
+    html = as_user(client, editor).get(reverse("admin:index")).content.decode()
+
+    assert "3 claims awaiting review" in html
+    assert "2 of them by you" in html
+    assert "Your drafts: 1" in html
+    assert f"created_by__id__exact={editor.pk}" in html
+
+
+@pytest.mark.parametrize("model", ["claim", "excerpt", "source", "evidence", "dispute"])
+def test_admin_lists_do_not_issue_more_queries_for_more_rows(client, superuser, model):
+    url = reverse(f"admin:claims_{model}_changelist")
+    dispute, speaker = factories.dispute(), factories.speaker()
+
+    def add(count, start):
+        for n in range(start, start + count):
+            source = factories.source(f"Sentence {n} says this.")
+            claim = factories.claim(f"Claim {n}.", dispute=dispute, speaker=speaker)
+            factories.evidence(claim, source, f"Sentence {n} says this.")
+
+    as_user(client, superuser)
+    add(2, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(8, 2)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)

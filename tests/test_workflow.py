@@ -1,0 +1,158 @@
+"""The review workflow: who may take which step, four eyes, no lost updates, a record of each."""
+
+import pytest
+
+from claims import services
+from claims.models import Claim, ReviewEvent, ReviewState
+from claims.workflow import (
+    MESSAGE_COMMENT_REQUIRED,
+    MESSAGE_NO_EVIDENCE,
+    EditConflict,
+    InvalidTransition,
+    NotAllowed,
+    claim_transition,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+Action = ReviewEvent.Action
+
+
+@pytest.fixture
+def draft(editor):
+    """A draft claim written by `editor`, with one quote behind it."""
+    claim = services.claim_create(
+        text="He was beaten by guards.", dispute=factories.dispute(), by=editor
+    )
+    source = factories.source()
+    excerpt = services.excerpt_create(source=source, quote="savage beating by prison guards")
+    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=editor)
+    claim.refresh_from_db()
+    return claim
+
+
+def step(claim, action, by, comment="", **kwargs):
+    return claim_transition(claim=claim, action=action, by=by, comment=comment, **kwargs)
+
+
+def test_a_claim_goes_from_draft_to_review_to_published(draft, editor, reviewer):
+    step(draft, Action.SUBMIT, editor)
+    published = step(draft, Action.PUBLISH, reviewer)
+
+    assert published.review_state == ReviewState.PUBLISHED
+    assert published.published_at is not None
+    assert [(e.action, e.actor_name) for e in draft.review_events.all()] == [
+        ("submit", "edna"),
+        ("publish", "rita"),
+    ]
+
+
+def test_a_dispute_is_published_with_its_first_published_claim(draft, editor, reviewer):
+    draft.dispute.review_state = ReviewState.DRAFT
+    draft.dispute.save()
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.PUBLISH, reviewer)
+    draft.dispute.refresh_from_db()
+    assert draft.dispute.review_state == ReviewState.PUBLISHED
+
+
+def test_the_author_cannot_publish_their_own_claim(draft, editor):
+    editor.groups.add(*factories.user("tmp", "Reviewers").groups.all())
+    step(draft, Action.SUBMIT, editor)
+    with pytest.raises(NotAllowed, match="you wrote: another reviewer must check it"):
+        step(draft, Action.PUBLISH, editor)
+
+
+def test_the_last_editor_cannot_publish_either(draft, superuser, reviewer, editor):
+    services.claim_update(claim=draft, by=superuser, expected_version=None, text="Beaten.")
+    step(draft, Action.SUBMIT, editor)
+    with pytest.raises(NotAllowed, match="you last edited"):
+        step(draft, Action.PUBLISH, superuser)
+    assert step(draft, Action.PUBLISH, reviewer).review_state == ReviewState.PUBLISHED
+
+
+def test_editors_cannot_take_review_steps_and_reviewers_cannot_submit(draft, editor, reviewer):
+    with pytest.raises(NotAllowed, match="permission to submit"):
+        step(draft, Action.SUBMIT, reviewer)
+    step(draft, Action.SUBMIT, editor)
+    with pytest.raises(NotAllowed, match="permission to publish"):
+        step(draft, Action.PUBLISH, factories.user("other", "Editors"))
+
+
+@pytest.mark.parametrize("action", [Action.REQUEST_CHANGES, Action.REJECT])
+def test_sending_back_or_rejecting_needs_a_comment(draft, editor, reviewer, action):
+    step(draft, Action.SUBMIT, editor)
+    with pytest.raises(InvalidTransition, match=MESSAGE_COMMENT_REQUIRED):
+        step(draft, action, reviewer, comment="  ")
+    done = step(draft, action, reviewer, comment="Quote the whole sentence.")
+    expected = ReviewState.DRAFT if action == Action.REQUEST_CHANGES else ReviewState.REJECTED
+    assert done.review_state == expected
+    assert draft.review_events.last().comment == "Quote the whole sentence."
+
+
+def test_withdrawing_a_published_claim_needs_a_reason(draft, editor, reviewer):
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.PUBLISH, reviewer)
+    with pytest.raises(InvalidTransition, match=MESSAGE_COMMENT_REQUIRED):
+        step(draft, Action.WITHDRAW, reviewer)
+    withdrawn = step(draft, Action.WITHDRAW, reviewer, comment="The source retracted it.")
+    assert withdrawn.review_state == ReviewState.WITHDRAWN
+    assert not Claim.objects.published().filter(pk=draft.pk).exists()
+
+
+def test_steps_from_the_wrong_state_are_refused_with_the_state_named(draft, reviewer):
+    with pytest.raises(InvalidTransition, match="Only claims that are in review can be published"):
+        step(draft, Action.PUBLISH, reviewer)
+    with pytest.raises(InvalidTransition, match="this one is draft"):
+        step(draft, Action.WITHDRAW, reviewer, comment="x")
+
+
+def test_a_claim_without_evidence_cannot_be_published(editor, reviewer):
+    bare = services.claim_create(text="Nothing behind it.", by=editor)
+    step(bare, Action.SUBMIT, editor)
+    with pytest.raises(InvalidTransition, match=MESSAGE_NO_EVIDENCE):
+        step(bare, Action.PUBLISH, reviewer)
+
+
+def test_a_step_from_a_stale_version_is_refused(draft, editor, other_editor):
+    seen = draft.version
+    services.claim_update(claim=draft, by=other_editor, expected_version=seen, text="Changed.")
+    with pytest.raises(EditConflict, match=f"you had version {seen}"):
+        step(draft, Action.SUBMIT, editor, expected_version=seen)
+
+
+def test_the_second_of_two_edits_from_the_same_version_is_refused(draft, editor, other_editor):
+    seen = draft.version
+    services.claim_update(claim=draft, by=editor, expected_version=seen, text="First edit.")
+    with pytest.raises(EditConflict):
+        services.claim_update(claim=draft, by=other_editor, expected_version=seen, text="Second.")
+    draft.refresh_from_db()
+    assert draft.text == "First edit."
+
+
+def test_only_drafts_can_be_edited(draft, editor, reviewer):
+    step(draft, Action.SUBMIT, editor)
+    with pytest.raises(services.NotEditable, match="in review.*send it back"):
+        services.claim_update(claim=draft, by=editor, expected_version=None, text="Sneaky.")
+    excerpt = draft.evidence.first().excerpt
+    with pytest.raises(services.NotEditable):
+        services.evidence_add(claim=draft, excerpt=excerpt, stance="contradicts", by=editor)
+
+
+def test_evidence_changes_make_a_new_version_by_their_editor(draft, other_editor):
+    before = draft.version
+    source = factories.source("Another source says he was beaten.")
+    excerpt = services.excerpt_create(source=source, quote="he was beaten")
+    services.evidence_add(claim=draft, excerpt=excerpt, stance="supports", by=other_editor)
+    draft.refresh_from_db()
+    assert draft.version == before + 1
+    assert draft.last_edited_by == other_editor
+
+
+def test_every_step_writes_a_history_row(draft, editor, reviewer):
+    rows = draft.history.count()
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.PUBLISH, reviewer)
+    assert draft.history.count() == rows + 2
+    assert draft.history.first().history_change_reason == "published"
