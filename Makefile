@@ -6,7 +6,9 @@ PORT ?= 8000
 # The virtualenv is rebuilt only when the dependency declarations change.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate seed verify clean
+.PHONY: run test lint format migrate seed verify clean browser
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+CHROMIUM := /usr/bin/chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +43,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+browser: $(CHROMIUM)
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 clean:

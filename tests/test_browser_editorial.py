@@ -1,0 +1,115 @@
+"""In a real browser: an editor quotes a source with the mouse and submits; a reviewer publishes."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from claims.models import Claim, Excerpt, ReviewState
+from tests import factories
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server needs committed data; the roles made by migrations are restored afterwards.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SOURCE_TEXT = (
+    "Weekly Digest\n\n"
+    "Magnitsky died after a savage beating by prison guards in a Moscow detention center "
+    "in November 2009.\n\nOfficials said he died of heart failure."
+)
+PASSAGE = "a savage beating by prison guards"
+
+
+def log_in(page: Page, live_server, username: str):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text(username.upper(), ignore_case=True)
+
+
+def select_with_mouse(page: Page, selector: str, passage: str):
+    """Drag the mouse across `passage` inside the element, as a person selecting text would."""
+    # Measure only once the stylesheets have laid the page out for good.
+    page.wait_for_load_state("load")
+    box = page.evaluate(
+        """([selector, passage]) => {
+            const element = document.querySelector(selector);
+            const node = element.firstChild;
+            const start = node.textContent.indexOf(passage);
+            const range = document.createRange();
+            range.setStart(node, start);
+            range.setEnd(node, start + passage.length);
+            const rects = range.getClientRects();
+            const first = rects[0], last = rects[rects.length - 1];
+            return {x1: first.left + 1, y1: first.top + first.height / 2,
+                    x2: last.right - 1, y2: last.top + last.height / 2};
+        }""",
+        [selector, passage],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=8)
+    page.mouse.up()
+
+
+def run_action(page: Page, live_server, claim_text: str, action_label: str):
+    page.goto(f"{live_server.url}/admin/claims/claim/")
+    row = page.locator("#result_list tr", has_text=claim_text)
+    row.locator("input.action-select").check()
+    page.select_option("select[name=action]", label=action_label)
+    page.click("button[name=index]")
+
+
+def test_editor_quotes_submits_and_reviewer_publishes(page: Page, live_server):
+    source = factories.source(SOURCE_TEXT, title="Weekly Digest")
+    factories.user("edna2", "Editors")  # password "pw"
+    factories.user("rita", "Reviewers")
+
+    # The editor writes a claim.
+    log_in(page, live_server, "edna2")
+    page.goto(f"{live_server.url}/admin/claims/claim/add/")
+    page.locator("#id_text").press_sequentially("Magnitsky was beaten by prison guards.")
+    expect(page.locator("#id_slug")).to_have_value(re.compile("magnitsky-was-beaten"))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    claim = Claim.objects.get(text="Magnitsky was beaten by prison guards.")
+
+    # ...cuts the evidence out of the source by selecting it with the mouse...
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/change/")
+    page.click("text=Quote from this source")
+    select_with_mouse(page, "#source-text", PASSAGE)
+    expect(page.locator("#id_quote")).to_have_value(PASSAGE)
+    expect(page.locator("#selection-status")).to_contain_text("Selected characters")
+    page.select_option("#id_claim", label=str(claim))
+    page.select_option("#id_stance", "supports")
+    page.click("input[value='Save excerpt']")
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+
+    excerpt = Excerpt.objects.get(source=source)
+    assert excerpt.text == PASSAGE
+    assert (excerpt.start, excerpt.end) == (
+        SOURCE_TEXT.index(PASSAGE),
+        SOURCE_TEXT.index(PASSAGE) + len(PASSAGE),
+    )
+
+    # ...and submits it for review.
+    run_action(page, live_server, claim.text, "Submit for review")
+    expect(page.locator(".messagelist")).to_contain_text("1 claim submitted for review")
+
+    # The reviewer publishes it.
+    page.context.clear_cookies()
+    log_in(page, live_server, "rita")
+    expect(page.locator("#review-queue")).to_contain_text("1 claim awaiting review")
+    run_action(page, live_server, claim.text, "Publish (four-eyes: not your own work)")
+    expect(page.locator(".messagelist")).to_contain_text("1 claim published")
+    claim.refresh_from_db()
+    assert claim.review_state == ReviewState.PUBLISHED
+
+    # The public sees it, with its quote.
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}{claim.get_absolute_url()}")
+    expect(page.locator("h1")).to_have_text(claim.text)
+    expect(page.locator("blockquote")).to_have_text(PASSAGE)
