@@ -32,7 +32,7 @@ verify: $(STAMP)
 
 # Demo editors and reviewers exist only with development settings (the command refuses otherwise).
 run: seed
-	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py create_demo_users --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

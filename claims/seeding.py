@@ -25,6 +25,7 @@ from claims.models import (
     Dispute,
     Evidence,
     Publisher,
+    ReviewEvent,
     ReviewState,
     Source,
     SourceItem,
@@ -33,6 +34,8 @@ from claims.models import (
 from claims.status import refresh_statuses
 
 SUPPORTED_VERSIONS = {1}
+# Who the review timeline names for claims that arrive published from the curated file.
+SEED_REVIEWER = "the curated ledger file"
 MANIFEST_NAME = "SHA256SUMS"
 
 
@@ -267,7 +270,19 @@ class _Loader:
             "dispute": dispute,
             "speaker": self.lookup(self.speakers, entry.get("speaker"), "speaker", where),
         }
+        created = not Claim.objects.filter(slug=slug).exists()
         claim = self.upsert(Claim, slug, fields, where, **published)
+        if created:
+            # The curated file is reviewed in its pull request; the timeline says so.
+            ReviewEvent.objects.create(
+                claim=claim,
+                action=ReviewEvent.Action.PUBLISH,
+                from_state=ReviewState.DRAFT,
+                to_state=ReviewState.PUBLISHED,
+                actor=None,
+                actor_name=SEED_REVIEWER,
+                comment=f"Curated in {self.filename}, reviewed in its pull request.",
+            )
         for number, evidence in enumerate(entry.get("evidence") or [], start=1):
             self.load_evidence(claim, evidence, f"{where}, evidence {number}")
         return claim

@@ -7,7 +7,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source, SourceItem
+from claims.models import (
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    ReviewEvent,
+    ReviewState,
+    Source,
+    SourceItem,
+)
 from claims.seeding import LedgerFileError, load_ledger
 
 DATA = Path(__file__).parent / "data"
@@ -22,7 +31,7 @@ def ledger_dir(tmp_path):
 
 def everything():
     """A fingerprint of every row the loader writes, history included."""
-    models = [Source, SourceItem, Excerpt, Claim, Dispute, Evidence]
+    models = [Source, SourceItem, Excerpt, Claim, Dispute, Evidence, ReviewEvent]
     rows = {}
     for model in models:
         rows[model.__name__] = list(model.objects.order_by("pk").values())
@@ -41,6 +50,8 @@ def test_loader_builds_the_ledger_from_quotes(ledger_dir):
     assert beaten.status == "agreement"  # the campaign and an independent paper
     assert heart.review_state == beaten.review_state == ReviewState.PUBLISHED
     assert Dispute.objects.get().review_state == ReviewState.PUBLISHED
+    event = heart.review_events.get()
+    assert (event.action, event.actor_name) == ("publish", "the curated ledger file")
 
 
 @pytest.mark.django_db

@@ -25,4 +25,5 @@ def review_queue(context):
         "my_drafts_url": f"{changelist}?review_state__exact={ReviewState.DRAFT}"
         f"&created_by__id__exact={user.pk}",
         "can_review": user.has_perm("claims.review_claim"),
+        "can_submit": user.has_perm("claims.submit_claim"),
     }

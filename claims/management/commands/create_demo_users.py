@@ -15,7 +15,10 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Create demo editors and reviewers for local development (refused when DEBUG is off)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Where it serves.")
+
+    def handle(self, *args, base_url, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "Demo users have published passwords; they are only created with DJANGO_DEBUG=1."
@@ -34,7 +37,7 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"Created demo users: {', '.join(created)}.")
         self.stdout.write(
-            "Log in at http://127.0.0.1:8000/admin/ as "
+            f"Log in at {base_url}/admin/ as "
             + ", ".join(f"{u} / {p} ({g[:-1].lower()})" for u, p, g, _ in DEMO_USERS)
             + "."
         )

@@ -1,0 +1,65 @@
+"""Screenshots of the editorial desk for the README, taken from a running `make run`.
+
+Usage: PORT=8000 make run (in another terminal), then
+       .venv/bin/python scripts/take_screenshots.py [http://127.0.0.1:8000]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def log_in(page, username, password):
+    page.context.clear_cookies()
+    page.goto(f"{BASE}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, "reviewer", "reviewer-demo")
+        page.screenshot(path=OUT / "admin-review-queue.png")
+        page.goto(f"{BASE}/admin/claims/claim/?review_state__exact=in_review")
+        page.screenshot(path=OUT / "admin-claims-in-review.png")
+        page.goto(f"{BASE}/admin/claims/claim/")
+        page.click("#result_list tbody tr:first-child th a")
+        page.screenshot(path=OUT / "admin-claim.png", full_page=True)
+        log_in(page, "editor", "editor-demo")
+        page.goto(f"{BASE}/admin/claims/source/")
+        page.click("#result_list tbody tr:first-child th a")
+        page.click("text=Quote from this source")
+        page.wait_for_load_state("load")
+        page.locator("#source-text").evaluate(
+            """(element) => {
+                const node = element.firstChild;
+                const start = node.textContent.indexOf("Norway has reiterated");
+                const range = document.createRange();
+                range.setStart(node, start);
+                range.setEnd(node, start + 60);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+                element.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+            }"""
+        )
+        page.screenshot(path=OUT / "admin-quote-picking.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
