@@ -553,6 +553,13 @@ class DisputeAdmin(SimpleHistoryAdmin):
     readonly_fields = ["review_state", "created_at", "updated_at", "published_at"]
     inlines = [ClaimInline]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Publication follows the workflow, never an edit or a revert from the history page.
+            current = Dispute.objects.get(pk=obj.pk)
+            obj.review_state, obj.published_at = current.review_state, current.published_at
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="Claims")
     def claim_count(self, dispute):
         return dispute.claim_total

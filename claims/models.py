@@ -164,7 +164,8 @@ class Source(models.Model):
         if stored_text is not None and stored_text != self.text:
             quoted = self.excerpts.count()
             if quoted:
-                raise ValidationError({"text": MESSAGE_TEXT_FROZEN.format(count=quoted)})
+                # Not tied to the "text" field: forms that show the text read-only must show it too.
+                raise ValidationError(MESSAGE_TEXT_FROZEN.format(count=quoted))
 
 
 class SourceItem(models.Model):

@@ -324,3 +324,28 @@ def test_admin_lists_do_not_issue_more_queries_for_more_rows(client, superuser, 
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_reverting_a_quoted_source_to_an_older_text_is_refused(client, superuser):
+    source = factories.source("A typo in teh text says savage beating.")
+    source.text = "A typo in the text says savage beating."
+    source.save()
+    services.excerpt_create(source=source, quote="savage beating")
+    first = source.history.earliest()
+    url = reverse("admin:claims_source_simple_history", args=[source.pk, first.history_id])
+    data = {
+        "title": source.title,
+        "slug": source.slug,
+        "publisher": source.publisher_id,
+        "kind": source.kind,
+        "language": source.language,
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
+        "excerpts-TOTAL_FORMS": "0",
+        "excerpts-INITIAL_FORMS": "0",
+    }
+    response = as_user(client, superuser).post(url, data)
+    assert response.status_code == 200
+    assert "cannot change" in response.content.decode()
+    source.refresh_from_db()
+    assert source.text == "A typo in the text says savage beating."
