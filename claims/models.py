@@ -181,6 +181,7 @@ class SourceItem(models.Model):
     kind = models.CharField(max_length=20, choices=Source.Kind.choices, blank=True)
     start = models.PositiveIntegerField(help_text="Offset of the item's first character.")
     end = models.PositiveIntegerField(help_text="Offset just past the item's last character.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["source", "start"]

@@ -240,7 +240,9 @@ class _Loader:
                 services.source_item_add(source=source, after=after, **fields)
                 self.report.record("source items", "created")
             elif any(getattr(existing, k) != v for k, v in fields.items()):
-                SourceItem.objects.filter(pk=existing.pk).update(**fields)
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+                existing.save()
                 self.report.record("source items", "updated")
             else:
                 self.report.record("source items", "unchanged")

@@ -126,7 +126,9 @@ def source_item_add(
     )
     item.full_clean()
     item.save()
-    source.items.filter(start__lt=position, end__gt=position).update(end=position)
+    for previous in source.items.filter(start__lt=position, end__gt=position):
+        previous.end = position
+        previous.save(update_fields=["end"])
     return item
 
 
