@@ -8,6 +8,7 @@ can enforce on its own.
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,6 +52,13 @@ MESSAGE_NESTED_PUBLISHER = (
 )
 
 
+class EvidenceBalance(NamedTuple):
+    """Independent publishers on each side of a claim."""
+
+    supporting: int
+    contradicting: int
+
+
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -81,6 +89,11 @@ class Publisher(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def independence_key(self) -> int:
+        """The voice this publisher counts as; `querysets.independence_key` is the SQL twin."""
+        return self.part_of_id or self.pk
+
     def clean(self):
         if self.part_of_id and (self.part_of_id == self.pk or self.part_of.part_of_id):
             raise ValidationError({"part_of": MESSAGE_NESTED_PUBLISHER})
@@ -105,6 +118,9 @@ class Speaker(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("claims:speaker", kwargs={"slug": self.slug})
 
 
 class Source(models.Model):
@@ -357,6 +373,22 @@ class Claim(models.Model):
 
     def get_absolute_url(self):
         return reverse("claims:claim", kwargs={"slug": self.slug})
+
+    def balance(self) -> EvidenceBalance:
+        """How many independent publishers support and contradict it (uses prefetched evidence)."""
+        voices: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.CONTRADICTS: set()}
+        for evidence in self.evidence.all():
+            voices[evidence.stance].add(evidence.excerpt.source.publisher.independence_key)
+        return EvidenceBalance(
+            supporting=len(voices[Stance.SUPPORTS]), contradicting=len(voices[Stance.CONTRADICTS])
+        )
+
+    def evidence_by_stance(self) -> dict[str, list[Evidence]]:
+        """The prefetched evidence, supporting first, then contradicting."""
+        grouped: dict[str, list[Evidence]] = {Stance.SUPPORTS: [], Stance.CONTRADICTS: []}
+        for evidence in self.evidence.all():
+            grouped[evidence.stance].append(evidence)
+        return grouped
 
 
 class Evidence(models.Model):

@@ -49,14 +49,25 @@ class DisputeQuerySet(models.QuerySet):
             )
         )
 
-    def contested(self):
-        """Disputes in which two or more claims have support: the story is told two ways."""
-        supported = Count(
-            "claims",
-            filter=Q(claims__evidence__stance=Stance.SUPPORTS),
-            distinct=True,
+    def with_support_counts(self):
+        """Annotate `supported_claims`: how many published claims have supporting evidence."""
+        return self.annotate(
+            supported_claims=Count(
+                "claims",
+                filter=published_q("claims__") & Q(claims__evidence__stance=Stance.SUPPORTS),
+                distinct=True,
+            )
         )
-        return self.annotate(supported_claims=supported).filter(supported_claims__gte=2)
+
+    def contested(self):
+        """Disputes in which two or more published claims have support: told two ways."""
+        return self.with_support_counts().filter(supported_claims__gte=2)
+
+    def contested_first(self):
+        """Contested disputes first, then the rest; alphabetical within each."""
+        return self.with_support_counts().order_by(
+            Case(When(supported_claims__gte=2, then=Value(0)), default=Value(1)), "question"
+        )
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -113,6 +124,21 @@ class ClaimQuerySet(models.QuerySet):
     def verified(self):
         """Published claims in agreement: the ledger's verified facts."""
         return self.published().filter(status=ClaimStatus.AGREEMENT)
+
+    def supported_by(self, publisher):
+        """Claims that `publisher` (or an outlet that is part of it) supports with a quote."""
+        return self.filter(
+            Q(evidence__excerpt__source__publisher=publisher)
+            | Q(evidence__excerpt__source__publisher__part_of=publisher),
+            evidence__stance=Stance.SUPPORTS,
+        ).distinct()
+
+    def withdrawn(self):
+        return self.filter(review_state=ReviewState.WITHDRAWN)
+
+    def quoting(self, source):
+        """Claims with evidence cut from `source`."""
+        return self.filter(evidence__excerpt__source=source).distinct()
 
 
 class EvidenceQuerySet(models.QuerySet):

@@ -1,6 +1,9 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from claims import views
+from claims.feeds import ClaimFeed
+from claims.sitemaps import SITEMAPS
 
 app_name = "claims"
 
@@ -9,4 +12,10 @@ urlpatterns = [
     path("disputes/<slug:slug>/", views.dispute_detail, name="dispute"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
+    path("speakers/<slug:slug>/", views.speaker_detail, name="speaker"),
+    path("facts/", views.facts, name="facts"),
+    path("search/", views.search, name="search"),
+    path("feeds/claims.atom", ClaimFeed(), name="feed"),
+    path("sitemap.xml", views.public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

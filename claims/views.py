@@ -1,49 +1,176 @@
-"""Public pages: only published content, everything else is a 404."""
+"""Public pages. Only published content; anything else is a 404 (a withdrawn claim, a 410).
 
+Views parse the request, call a queryset or a read helper, and render; nothing here decides.
+"""
+
+from functools import wraps
+
+from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 
-from claims import highlighting
-from claims.models import Claim, Dispute, Evidence, Source
+from claims import highlighting, structured_data
+from claims.filters import FactFilter
+from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source, Speaker
+from claims.search import search as run_search
 from claims.status import ClaimStatus
 
 
+def public(view):
+    """Pages anyone may cache for a while; ConditionalGetMiddleware adds the ETag and the 304."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def by_slug_or_id(queryset, key):
+    """The object whose slug is `key`, or whose id is (old links and short links use ids)."""
+    found = queryset.filter(slug=key).first()
+    if found is None and key.isdigit():
+        found = queryset.filter(pk=int(key)).first()
+    if found is None:
+        raise Http404("Nothing published here.")
+    return found
+
+
+@public
 def home(request):
-    disputes = Dispute.objects.published().with_published_claims()
-    status_counts = dict(
+    disputes = Dispute.objects.published().contested_first().with_published_claims()
+    counts = dict(
         Claim.objects.published().values_list("status").annotate(n=Count("pk")).order_by()
     )
-    counts = [(status.label, status_counts.get(status, 0)) for status in ClaimStatus]
-    sources = (
-        Source.objects.published().select_related("publisher").order_by("published_on", "title")
-    )
+    status_counts = [(status, counts.get(status, 0)) for status in ClaimStatus]
     return render(
         request,
         "claims/home.html",
-        {"disputes": disputes, "status_counts": counts, "sources": sources},
+        {
+            "disputes": disputes,
+            "status_counts": status_counts,
+            "sources": Source.objects.published().select_related("publisher"),
+        },
     )
 
 
+@public
 def dispute_detail(request, slug):
     dispute = get_object_or_404(Dispute.objects.published(), slug=slug)
     claims = Claim.objects.published().filter(dispute=dispute).with_evidence()
     return render(request, "claims/dispute.html", {"dispute": dispute, "claims": claims})
 
 
+@public
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.published().with_evidence(), slug=slug)
-    return render(request, "claims/claim.html", {"claim": claim})
+    claims = Claim.objects.with_evidence()
+    claim = by_slug_or_id(claims.published() | claims.withdrawn(), slug)
+    if claim.slug != slug:
+        return redirect(claim, permanent=True)
+    if claim.review_state != ReviewState.PUBLISHED:
+        withdrawal = claim.review_events.filter(action="withdraw").last()
+        response = render(
+            request, "claims/withdrawn.html", {"claim": claim, "withdrawal": withdrawal}
+        )
+        response.status_code = 410
+        return response
+    rivals = (
+        Claim.objects.published()
+        .filter(dispute_id=claim.dispute_id)
+        .exclude(pk=claim.pk)
+        .select_related("speaker")
+        if claim.dispute_id
+        else Claim.objects.none()
+    )
+    url = request.build_absolute_uri(claim.get_absolute_url())
+    claim_review = structured_data.claim_review(
+        claim,
+        url=url,
+        base_url=request.build_absolute_uri("/"),
+        absolute=request.build_absolute_uri,
+    )
+    return render(
+        request,
+        "claims/claim.html",
+        {
+            "claim": claim,
+            "rivals": rivals,
+            "json_ld": structured_data.as_script(claim_review),
+        },
+    )
 
 
+@public
 def source_detail(request, slug):
+    source = by_slug_or_id(Source.objects.published().select_related("publisher"), slug)
+    if source.slug != slug:
+        return redirect(source, permanent=True)
     published_evidence = Evidence.objects.filter(claim__in=Claim.objects.published())
-    source = get_object_or_404(Source.objects.published().select_related("publisher"), slug=slug)
     excerpts = (
         source.excerpts.published()
         .select_related("item", "speaker")
         .prefetch_related(Prefetch("evidence", queryset=published_evidence.select_related("claim")))
+        .order_by("start")
     )
     runs = highlighting.runs(source.text, ((e.pk, e.start, e.end) for e in excerpts))
     return render(
-        request, "claims/source.html", {"source": source, "excerpts": excerpts, "runs": runs}
+        request,
+        "claims/source.html",
+        {"source": source, "excerpts": excerpts, "runs": runs, "items": source.items.all()},
     )
+
+
+@public
+def facts(request):
+    facts = FactFilter(
+        request.GET,
+        queryset=Claim.objects.verified().with_evidence().order_by("dispute__question", "pk"),
+    )
+    return render(request, "claims/facts.html", {"filter": facts, "facts": facts.qs})
+
+
+@public
+def speaker_detail(request, slug):
+    speaker = get_object_or_404(Speaker, slug=slug)
+    asserted = Claim.objects.published().filter(speaker=speaker).with_evidence()
+    quoted = (
+        Excerpt.objects.published()
+        .filter(speaker=speaker)
+        .select_related("source__publisher", "item")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.filter(
+                    claim__in=Claim.objects.published()
+                ).select_related("claim"),
+            )
+        )
+        .order_by("source__published_on", "start")
+    )
+    if not asserted and not quoted:
+        raise Http404("Nothing published about this speaker.")
+    return render(
+        request,
+        "claims/speaker.html",
+        {"speaker": speaker, "asserted": asserted, "quoted": quoted},
+    )
+
+
+@public
+def search(request):
+    results = run_search(request.GET.get("q", ""))
+    return render(request, "claims/search.html", {"results": results})
+
+
+@public
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

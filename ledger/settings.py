@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "simple_history",
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag from the response body, and 304 Not Modified for a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claims.context_processors.ledger",
             ],
         },
     },
@@ -124,6 +128,11 @@ STORAGES = {
         )
     },
 }
+
+# How the ledger names itself on its pages, in feeds and in ClaimReview markup.
+LEDGER_NAME = os.environ.get("LEDGER_NAME", "Claim ledger")
+# How long browsers and caches may keep a public page before asking again (seconds).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("LEDGER_PUBLIC_CACHE_SECONDS", "60"))
 
 # Where the curated seed corpus lives; the loader resolves its document files relative to it.
 LEDGER_SEEDS_DIR = BASE_DIR / "seeds"

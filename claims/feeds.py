@@ -1,0 +1,41 @@
+"""An Atom feed of newly published and changed claims."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from claims.models import Claim
+
+FEED_LENGTH = 50
+
+
+class ClaimFeed(Feed):
+    """Published claims, the most recently published or changed first."""
+
+    feed_type = Atom1Feed
+    link = "/"
+    subtitle = "Claims newly published or changed, each with its status and the quotes behind it."
+
+    def title(self):
+        return f"{settings.LEDGER_NAME}: claims"
+
+    def items(self):
+        return (
+            Claim.objects.published()
+            .select_related("dispute", "speaker")
+            .order_by("-updated_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, claim):
+        return f"{claim.get_status_display()}: {claim.text}"
+
+    def item_description(self, claim):
+        question = f" It answers: {claim.dispute.question}" if claim.dispute_id else ""
+        speaker = f" Asserted by {claim.speaker.name}." if claim.speaker_id else ""
+        return f"Status: {claim.get_status_display().lower()}.{speaker}{question}"
+
+    def item_pubdate(self, claim):
+        return claim.published_at
+
+    def item_updateddate(self, claim):
+        return claim.updated_at

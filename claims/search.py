@@ -1,0 +1,64 @@
+"""Search over published claims, quotes and sources.
+
+PostgreSQL gets real full-text search (stemmed, ranked, `websearch` syntax); SQLite, which has no
+such thing built in for Django, gets a case-insensitive match on every word of the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from claims.models import Claim, Excerpt, Source
+
+# Results shown per kind; search is for finding, not for paging through the ledger.
+LIMIT = 25
+SEARCH_CONFIG = "english"
+
+
+@dataclass
+class SearchResults:
+    query: str
+    claims: list = field(default_factory=list)
+    excerpts: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.claims) + len(self.excerpts) + len(self.sources)
+
+
+def search(query: str) -> SearchResults:
+    query = " ".join(query.split())[:200]
+    results = SearchResults(query=query)
+    if not query:
+        return results
+    claims = Claim.objects.published().select_related("dispute", "speaker")
+    excerpts = Excerpt.objects.published().select_related("source__publisher", "item", "speaker")
+    sources = Source.objects.published().select_related("publisher")
+    results.claims = list(_match(claims, query, ["text"])[:LIMIT])
+    results.excerpts = list(_match(excerpts, query, ["text"])[:LIMIT])
+    results.sources = list(_match(sources, query, ["title", "text"]).defer("text")[:LIMIT])
+    return results
+
+
+def _match(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector(*fields, config=SEARCH_CONFIG)
+        wanted = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            queryset.annotate(rank=SearchRank(vector, wanted))
+            .filter(rank__gt=0)
+            .order_by("-rank", "pk")
+        )
+    every_word = Q()
+    for word in query.split():
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        every_word &= any_field
+    return queryset.filter(every_word).order_by("pk")
