@@ -1,4 +1,4 @@
-"""Screenshots of the editorial desk for the README, taken from a running `make run`.
+"""Screenshots of the public pages and the editorial desk for the README, from `make run`.
 
 Usage: PORT=8000 make run (in another terminal), then
        .venv/bin/python scripts/take_screenshots.py [http://127.0.0.1:8000]
@@ -32,6 +32,23 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        public = [
+            ("public-home", "/", 1280),
+            ("public-dispute", "/disputes/cause-of-death/", 1280),
+            ("public-dispute-phone", "/disputes/cause-of-death/", 390),
+            ("public-claim", "/claims/died-of-heart-attack/", 1280),
+        ]
+        for name, path, width in public:
+            tab = browser.new_page(viewport={"width": width, "height": 860 if width > 600 else 844})
+            tab.goto(f"{BASE}{path}")
+            tab.screenshot(path=OUT / f"{name}.png")
+            tab.close()
+        source = browser.new_page(viewport={"width": 1280, "height": 860})
+        source.goto(f"{BASE}/claims/died-of-heart-attack/")
+        source.locator(".side.supports figcaption a").last.click()
+        source.screenshot(path=OUT / "public-source-highlight.png")
+        source.close()
+
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         log_in(page, "reviewer", "reviewer-demo")
         page.screenshot(path=OUT / "admin-review-queue.png")
