@@ -64,9 +64,16 @@ class DisputeQuerySet(models.QuerySet):
         return self.with_support_counts().filter(supported_claims__gte=2)
 
     def contested_first(self):
-        """Contested disputes first, then the rest; alphabetical within each."""
-        return self.with_support_counts().order_by(
-            Case(When(supported_claims__gte=2, then=Value(0)), default=Value(1)), "question"
+        """The most disputed first: most claims in contradiction, then most claims with support."""
+        in_contradiction = Count(
+            "claims",
+            filter=published_q("claims__") & Q(claims__status=ClaimStatus.CONTRADICTION),
+            distinct=True,
+        )
+        return (
+            self.with_support_counts()
+            .annotate(contradicted_claims=in_contradiction)
+            .order_by("-contradicted_claims", "-supported_claims", "question")
         )
 
 

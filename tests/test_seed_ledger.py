@@ -85,3 +85,11 @@ def test_the_contradiction_page_for_his_death_shows_both_accounts(seeded_ledger,
     assert "How did Sergei Magnitsky die?" in page
     assert "died from a" in page  # Putin, as reported
     assert "beaten by eight riot guards" in page  # Browder
+
+
+def test_a_newcomer_finds_how_magnitsky_died_first_on_the_home_page(seeded_ledger, client):
+    page = client.get("/").content.decode()
+    first_dispute = page.index('class="dispute-card"')
+    assert page.index("How did Sergei Magnitsky die?", first_dispute) < page.index(
+        "dispute-card", first_dispute + 1
+    )
