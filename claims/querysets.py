@@ -140,6 +140,26 @@ class ClaimQuerySet(models.QuerySet):
             evidence__stance=Stance.SUPPORTS,
         ).distinct()
 
+    def with_evidence_matching(self, *, source=None, publisher=None, stance=None):
+        """Claims with at least one piece of evidence meeting all the given conditions at once."""
+        from claims.models import Evidence
+
+        evidence = Evidence.objects.filter(claim=OuterRef("pk"))
+        if source is not None:
+            evidence = evidence.filter(excerpt__source=source)
+        if publisher is not None:
+            evidence = evidence.filter(
+                Q(excerpt__source__publisher=publisher)
+                | Q(excerpt__source__publisher__part_of=publisher)
+            )
+        if stance is not None:
+            evidence = evidence.filter(stance=stance)
+        return self.filter(Exists(evidence))
+
+    def published_or_withdrawn(self):
+        """What an API client mirroring the ledger may see: withdrawn claims say so."""
+        return self.filter(review_state__in=[ReviewState.PUBLISHED, ReviewState.WITHDRAWN])
+
     def withdrawn(self):
         return self.filter(review_state=ReviewState.WITHDRAWN)
 

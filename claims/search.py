@@ -38,13 +38,14 @@ def search(query: str) -> SearchResults:
     claims = Claim.objects.published().select_related("dispute", "speaker")
     excerpts = Excerpt.objects.published().select_related("source__publisher", "item", "speaker")
     sources = Source.objects.published().select_related("publisher")
-    results.claims = list(_match(claims, query, ["text"])[:LIMIT])
-    results.excerpts = list(_match(excerpts, query, ["text"])[:LIMIT])
-    results.sources = list(_match(sources, query, ["title", "text"]).defer("text")[:LIMIT])
+    results.claims = list(matching(claims, query, ["text"])[:LIMIT])
+    results.excerpts = list(matching(excerpts, query, ["text"])[:LIMIT])
+    results.sources = list(matching(sources, query, ["title", "text"]).defer("text")[:LIMIT])
     return results
 
 
-def _match(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
+def matching(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
+    """`queryset` narrowed to rows whose `fields` match `query`, best matches first."""
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 

@@ -54,7 +54,11 @@ class NotAllowed(WorkflowError):
 
 
 class InvalidTransition(WorkflowError):
-    """The claim is not in a state this step starts from, or the step is incomplete."""
+    """The claim is not in a state this step starts from, or lacks what the step needs."""
+
+
+class CommentRequired(InvalidTransition):
+    """The step needs a reason, and none was given."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
             )
         )
     if transition.comment_required and not comment.strip():
-        raise InvalidTransition(MESSAGE_COMMENT_REQUIRED)
+        raise CommentRequired(MESSAGE_COMMENT_REQUIRED)
     if action == Action.PUBLISH:
         if by.pk == claim.created_by_id:
             raise NotAllowed(MESSAGE_FOUR_EYES.format(role="wrote"))

@@ -5,6 +5,7 @@ Development defaults are safe to run on a laptop; production is `DJANGO_DEBUG=0`
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,7 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "rest_framework",
+    "knox",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "claims",
 ]
@@ -138,7 +142,44 @@ PUBLIC_CACHE_SECONDS = int(os.environ.get("LEDGER_PUBLIC_CACHE_SECONDS", "60"))
 LEDGER_SEEDS_DIR = BASE_DIR / "seeds"
 
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.LedgerPermission"],
+    "DEFAULT_FILTER_BACKENDS": ["claims.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.LedgerCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("LEDGER_API_ANON_RATE", "600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# API tokens (django-rest-knox): stored as SHA-512 hashes, one per client, revocable, expiring.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("LEDGER_API_TOKEN_DAYS", "30"))),
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim ledger API",
+    "DESCRIPTION": (
+        "Verified facts, disputes and the quoted evidence behind them. Anonymous clients read "
+        "published content; editors write drafts with a token."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "claims.models.Source.Kind",
+        "SpeakerKindEnum": "claims.models.Speaker.Kind",
+    },
 }
 
 if not DEBUG:

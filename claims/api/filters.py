@@ -1,0 +1,127 @@
+"""API filters (django-filter). Bad values and unknown parameters are a 400 that says what is
+allowed, never a silently empty list."""
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Source, Speaker
+from claims.search import matching
+from claims.status import ClaimStatus, Stance
+
+# Query parameters every list understands, besides its filters.
+COMMON_PARAMETERS = {"cursor", "page_size", "format", "ordering"}
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing parameters it does not know instead of ignoring them."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        allowed = set(COMMON_PARAMETERS)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise ValidationError(
+                {
+                    name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
+                    for name in unknown
+                }
+            )
+        return super().filter_queryset(request, queryset, view)
+
+
+class ClaimFilter(django_filters.FilterSet):
+    """Filters for `claims/` and `facts/`.
+
+    Without `review_state`, a list shows published claims; with `updated_after` (a sync), it
+    also shows claims withdrawn since, so that a mirror can remove them.
+    """
+
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
+    review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, method="filter_noop")
+    dispute = django_filters.ModelChoiceFilter(
+        queryset=Dispute.objects.all(), to_field_name="slug", help_text="A dispute's slug."
+    )
+    speaker = django_filters.ModelChoiceFilter(
+        queryset=Speaker.objects.all(), to_field_name="slug", help_text="A speaker's slug."
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        method="filter_by_source",
+        help_text="A source's id: claims with evidence quoted from it.",
+    )
+    publisher = django_filters.ModelChoiceFilter(
+        queryset=Publisher.objects.all(),
+        to_field_name="slug",
+        method="filter_by_publisher",
+        help_text="A publisher's slug: claims with evidence it (or an outlet of it) published.",
+    )
+    stance = django_filters.ChoiceFilter(
+        choices=Stance.choices,
+        method="filter_noop",
+        help_text="With source or publisher: evidence of this stance from it.",
+    )
+    q = django_filters.CharFilter(method="filter_text", help_text="Words to search for.")
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text="ISO 8601; for incremental sync."
+    )
+    published_after = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="gt", help_text="ISO 8601."
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_noop(self, queryset, name, value):
+        # Applied together in filter_queryset: the evidence conditions must hold for one and
+        # the same piece of evidence, and the review state default depends on other filters.
+        return queryset
+
+    # The type hints tell the OpenAPI schema what a client sends (an id, a slug).
+    def filter_by_source(self, queryset, name, value: int):
+        return self.filter_noop(queryset, name, value)
+
+    def filter_by_publisher(self, queryset, name, value: str):
+        return self.filter_noop(queryset, name, value)
+
+    def filter_text(self, queryset, name, value):
+        return matching(queryset, value, ["text"])
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        evidence = {key: data.get(key) for key in ("source", "publisher", "stance")}
+        if any(value not in (None, "") for value in evidence.values()):
+            queryset = queryset.with_evidence_matching(
+                **{key: value or None for key, value in evidence.items()}
+            )
+        if data.get("review_state"):
+            return queryset.filter(review_state=data["review_state"])
+        if data.get("updated_after"):
+            return queryset.published_or_withdrawn()
+        return queryset.published()
+
+
+class SourceFilter(django_filters.FilterSet):
+    publisher = django_filters.ModelChoiceFilter(
+        queryset=Publisher.objects.all(), to_field_name="slug", help_text="A publisher's slug."
+    )
+    kind = django_filters.ChoiceFilter(choices=Source.Kind.choices)
+
+    class Meta:
+        model = Source
+        fields = []
+
+
+class ExcerptFilter(django_filters.FilterSet):
+    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all(), help_text="An id.")
+    speaker = django_filters.ModelChoiceFilter(
+        queryset=Speaker.objects.all(), to_field_name="slug", help_text="A speaker's slug."
+    )
+
+    class Meta:
+        model = Excerpt
+        fields = []

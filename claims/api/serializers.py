@@ -1,0 +1,349 @@
+"""The API's response shapes, each defined once, and the input it accepts.
+
+Serializers shape data and validate input; writes go through `claims.services` and
+`claims.workflow`, so the API enforces exactly the rules the admin does.
+"""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims import services
+from claims.models import (
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    Source,
+    SourceItem,
+    Speaker,
+)
+from claims.status import Stance
+
+
+def absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class PageUrlField(serializers.SerializerMethodField):
+    """The absolute address of the object's public page."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "The public page.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        return absolute(self.context.get("request"), obj.get_absolute_url())
+
+
+extend_schema_field(OpenApiTypes.URI)(PageUrlField)
+
+
+class PublisherSerializer(serializers.ModelSerializer):
+    part_of = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Publisher
+        fields = ["slug", "name", "url", "part_of"]
+
+
+class SpeakerSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+
+    class Meta:
+        model = Speaker
+        fields = ["slug", "name", "kind", "description", "url"]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SourceItem
+        fields = ["heading", "published_on", "start", "end"]
+
+
+class QuotedExcerptSerializer(serializers.ModelSerializer):
+    """An excerpt as it appears inside a piece of evidence."""
+
+    source = serializers.PrimaryKeyRelatedField(read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    publisher = serializers.SlugRelatedField(
+        source="source.publisher", slug_field="slug", read_only=True
+    )
+    publisher_name = serializers.CharField(source="source.publisher.name", read_only=True)
+    date = serializers.DateField(
+        source="dated",
+        read_only=True,
+        allow_null=True,
+        help_text="Its item's date, else the source's.",
+    )
+    item = serializers.CharField(
+        source="item.heading", read_only=True, allow_null=True, default=None
+    )
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = PageUrlField(help_text="The exact place in the source's public page.")
+
+    class Meta:
+        model = Excerpt
+        fields = [
+            "id",
+            "text",
+            "start",
+            "end",
+            "source",
+            "source_title",
+            "publisher",
+            "publisher_name",
+            "date",
+            "item",
+            "speaker",
+            "url",
+        ]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    excerpt = QuotedExcerptSerializer(read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "stance", "note", "excerpt"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim with its status and the quoted evidence behind it."""
+
+    dispute = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = PageUrlField()
+    evidence = EvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "slug",
+            "text",
+            "status",
+            "review_state",
+            "dispute",
+            "speaker",
+            "url",
+            "version",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "evidence",
+        ]
+        read_only_fields = fields
+
+
+class ClaimWriteSerializer(serializers.Serializer):
+    """A draft claim's wording and links. Updates must say which version they start from."""
+
+    text = serializers.CharField(max_length=2000)
+    slug = serializers.SlugField(max_length=100, required=False)
+    dispute = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Dispute.objects.all(), required=False, allow_null=True
+    )
+    speaker = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Speaker.objects.all(), required=False, allow_null=True
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="Required to change a claim: the version you read."
+    )
+
+    def validate(self, data):
+        if self.instance is not None and "version" not in data:
+            raise serializers.ValidationError(
+                {"version": ["Say which version you are changing (the claim's `version`)."]}
+            )
+        return data
+
+    def create(self, data):
+        data.pop("version", None)
+        return services.claim_create(by=self.context["request"].user, **data)
+
+    def update(self, claim, data):
+        version = data.pop("version")
+        return services.claim_update(
+            claim=claim, by=self.context["request"].user, expected_version=version, **data
+        )
+
+
+class EvidenceWriteSerializer(serializers.Serializer):
+    excerpt = serializers.PrimaryKeyRelatedField(queryset=Excerpt.objects.all())
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    version = serializers.IntegerField(help_text="The claim's version you read.")
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The claim's version you read.")
+
+
+class TransitionSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Required to request changes, reject or withdraw.",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="If given, the step is refused (409) unless it is current."
+    )
+
+
+class ClaimSummarySerializer(serializers.ModelSerializer):
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = PageUrlField()
+
+    class Meta:
+        model = Claim
+        fields = ["id", "slug", "text", "status", "speaker", "url"]
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    """A question and its rival published claims."""
+
+    url = PageUrlField()
+    contested = serializers.SerializerMethodField(
+        help_text="Two or more of its published claims have support."
+    )
+    claims = ClaimSummarySerializer(source="published_claims", many=True, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = ["slug", "question", "summary", "url", "contested", "published_at", "claims"]
+
+    def get_contested(self, dispute) -> bool:
+        return dispute.supported_claims >= 2
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source without its text (lists)."""
+
+    publisher = PublisherSerializer(read_only=True)
+    original_url = serializers.URLField(source="url", read_only=True)
+    url = PageUrlField()
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "publisher",
+            "author",
+            "original_url",
+            "published_on",
+            "kind",
+            "language",
+            "sha256",
+            "url",
+        ]
+
+
+class SourceDetailSerializer(SourceSerializer):
+    """A source with its full text, its SHA-256 and its dated items."""
+
+    items = ItemSerializer(many=True, read_only=True)
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "dating_note", "items", "text"]
+
+
+class SourceWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    text = serializers.CharField(trim_whitespace=False, max_length=2_000_000)
+    publisher = serializers.SlugRelatedField(slug_field="slug", queryset=Publisher.objects.all())
+    slug = serializers.SlugField(max_length=100, required=False, default="")
+    kind = serializers.ChoiceField(choices=Source.Kind.choices, default=Source.Kind.NEWS_ARTICLE)
+    language = serializers.CharField(max_length=16, default="en")
+    author = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False, default="", allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def create(self, data):
+        return services.source_create(**data)
+
+
+class ExcerptSerializer(serializers.ModelSerializer):
+    source = serializers.PrimaryKeyRelatedField(read_only=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    item = ItemSerializer(read_only=True)
+    date = serializers.DateField(source="dated", read_only=True, allow_null=True)
+    url = PageUrlField(help_text="The exact place in the source's public page.")
+
+    class Meta:
+        model = Excerpt
+        fields = [
+            "id",
+            "source",
+            "start",
+            "end",
+            "text",
+            "prefix",
+            "suffix",
+            "speaker",
+            "item",
+            "date",
+            "url",
+        ]
+
+
+class ExcerptWriteSerializer(serializers.Serializer):
+    """Cut an excerpt from a quote: the anchoring module finds it, or says why not."""
+
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    quote = serializers.CharField(trim_whitespace=False, max_length=20_000)
+    prefix = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Only if the quote occurs more than once: the words just before it.",
+    )
+    near = serializers.IntegerField(
+        required=False, min_value=0, help_text="Roughly where it is (a character offset)."
+    )
+    speaker = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Speaker.objects.all(), required=False, allow_null=True
+    )
+
+    def create(self, data):
+        return services.excerpt_create(
+            source=data["source"],
+            quote=data["quote"],
+            prefix=data.get("prefix") or None,
+            near=data.get("near"),
+            speaker=data.get("speaker"),
+        )
+
+
+def web_annotation(excerpt: Excerpt, request) -> dict:
+    """An excerpt as a W3C Web Annotation: a quotation of its source, selected two ways."""
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": absolute(request, reverse("api:excerpt-detail", args=[excerpt.pk])),
+        "type": "Annotation",
+        "motivation": "quoting",
+        "created": excerpt.created_at.isoformat(),
+        "target": {
+            "source": absolute(request, excerpt.source.get_absolute_url()),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": excerpt.text,
+                    "prefix": excerpt.prefix,
+                    "suffix": excerpt.suffix,
+                },
+                {"type": "TextPositionSelector", "start": excerpt.start, "end": excerpt.end},
+            ],
+        },
+    }
+
+
+class WebAnnotationSerializer(serializers.BaseSerializer):
+    def to_representation(self, excerpt):
+        return web_annotation(excerpt, self.context.get("request"))

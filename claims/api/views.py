@@ -1,0 +1,385 @@
+"""API views: parse, check access, call a queryset or a service, render. Nothing decides here."""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from knox import views as knox_views
+from knox.views import LoginView as KnoxLoginView
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from claims import services, structured_data, workflow
+from claims.api import serializers as s
+from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
+from claims.api.renderers import WebAnnotationRenderer
+from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
+
+Action = ReviewEvent.Action
+
+
+def can_see_drafts(user) -> bool:
+    """Editors and reviewers read everything; everyone else reads what is published."""
+    return user.is_authenticated and user.has_perm("claims.view_claim")
+
+
+class LedgerViewMixin:
+    """Cache headers: anonymous reads may be cached by anyone, everything else privately."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200:
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+        return response
+
+
+STATE_ERRORS = {
+    400: OpenApiResponse(description="Invalid input, with field errors."),
+    403: OpenApiResponse(description="Not allowed (permission or the four-eyes rule)."),
+    409: OpenApiResponse(description="Stale version, or a step the claim's state forbids."),
+}
+
+
+class ClaimViewSet(
+    LedgerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims with their status and nested evidence. Editors write drafts and take review steps."""
+
+    filterset_class = ClaimFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Review steps: any account may ask; the workflow checks the permission and four eyes.
+    action_permission = {
+        "submit": None,
+        "publish": None,
+        "request_changes": None,
+        "reject": None,
+        "withdraw": None,
+        "add_evidence": "claims.add_evidence",
+        "remove_evidence": "claims.delete_evidence",
+    }
+
+    def get_queryset(self):
+        claims = Claim.objects.with_evidence()
+        if can_see_drafts(self.request.user):
+            return claims
+        return claims.published_or_withdrawn()
+
+    def filter_queryset(self, queryset):
+        # Filters choose rows of a list; one claim is found by its id whatever its state.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update", "update"):
+            return s.ClaimWriteSerializer
+        return s.ClaimSerializer
+
+    def _read(self, claim, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=claim.pk)
+        return Response(
+            s.ClaimSerializer(fresh, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    @extend_schema(
+        request=s.ClaimWriteSerializer, responses={201: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    def create(self, request, *args, **kwargs):
+        writer = s.ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
+        writer.is_valid(raise_exception=True)
+        return self._read(writer.save(), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ClaimWriteSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        claim = self.get_object()
+        writer = s.ClaimWriteSerializer(
+            claim, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        writer.is_valid(raise_exception=True)
+        return self._read(writer.save())
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def _transition(self, request, action_name):
+        claim = self.get_object()
+        payload = s.TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        workflow.claim_transition(
+            claim=claim,
+            action=action_name,
+            by=request.user,
+            comment=payload.validated_data["comment"],
+            expected_version=payload.validated_data.get("version"),
+        )
+        return self._read(claim)
+
+    @extend_schema(
+        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit a draft for review (editors)."""
+        return self._transition(request, Action.SUBMIT)
+
+    @extend_schema(
+        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a claim in review (reviewers; never your own work)."""
+        return self._transition(request, Action.PUBLISH)
+
+    @extend_schema(
+        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        """Send a claim in review back to its author, with a comment (reviewers)."""
+        return self._transition(request, Action.REQUEST_CHANGES)
+
+    @extend_schema(
+        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject a claim in review, with a comment (reviewers)."""
+        return self._transition(request, Action.REJECT)
+
+    @extend_schema(
+        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a published claim, with the reason (reviewers)."""
+        return self._transition(request, Action.WITHDRAW)
+
+    @extend_schema(
+        request=s.EvidenceWriteSerializer, responses={201: s.ClaimSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"], url_path="evidence")
+    def add_evidence(self, request, pk=None):
+        """Tie an excerpt to a draft claim as supporting or contradicting evidence."""
+        claim = self.get_object()
+        payload = s.EvidenceWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        services.evidence_add(
+            claim=claim,
+            excerpt=data["excerpt"],
+            stance=data["stance"],
+            note=data["note"],
+            by=request.user,
+            expected_version=data["version"],
+        )
+        return self._read(claim, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
+        request=None,
+        responses={200: s.ClaimSerializer, **STATE_ERRORS},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>\d+)")
+    def remove_evidence(self, request, pk=None, evidence_id=None):
+        """Untie a piece of evidence from a draft claim (`?version=` the claim's version)."""
+        claim = self.get_object()
+        payload = s.VersionSerializer(data=request.query_params)
+        payload.is_valid(raise_exception=True)
+        evidence = get_object_or_404(Evidence, pk=evidence_id, claim=claim)
+        services.evidence_remove(
+            evidence=evidence, by=request.user, expected_version=payload.validated_data["version"]
+        )
+        return self._read(claim)
+
+
+class FactViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The verified facts: published claims in agreement."""
+
+    serializer_class = s.ClaimSerializer
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return Claim.objects.verified().with_evidence()
+
+
+class DisputeViewSet(
+    LedgerViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Questions and their rival published claims."""
+
+    serializer_class = s.DisputeSerializer
+    lookup_field = "slug"
+    pagination_class = None
+
+    def get_queryset(self):
+        return Dispute.objects.published().contested_first().with_published_claims()
+
+
+class SourceViewSet(
+    LedgerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sources: lists without their text; one source with its text, SHA-256 and items."""
+
+    filterset_class = SourceFilter
+
+    def get_queryset(self):
+        sources = Source.objects.select_related("publisher__part_of")
+        if self.action == "retrieve":
+            sources = sources.prefetch_related("items")
+        else:
+            sources = sources.defer("text")
+        if can_see_drafts(self.request.user):
+            return sources
+        return sources.published()
+
+    def get_serializer_class(self):
+        return {
+            "retrieve": s.SourceDetailSerializer,
+            "create": s.SourceWriteSerializer,
+        }.get(self.action, s.SourceSerializer)
+
+    @extend_schema(request=s.SourceWriteSerializer, responses={201: s.SourceDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        writer = s.SourceWriteSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        source = writer.save()
+        body = s.SourceDetailSerializer(source, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ExcerptViewSet(
+    LedgerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Excerpts: exact spans of sources. Also W3C Web Annotations: send `Accept:
+    application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` or add `?format=annotation`."""
+
+    filterset_class = ExcerptFilter
+    renderer_classes = [JSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
+
+    def get_queryset(self):
+        excerpts = Excerpt.objects.select_related("source", "item", "speaker")
+        if can_see_drafts(self.request.user):
+            return excerpts
+        return excerpts.published()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.ExcerptWriteSerializer
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == WebAnnotationRenderer.format:
+            return s.WebAnnotationSerializer
+        return s.ExcerptSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(getattr(response, "accepted_renderer", None), WebAnnotationRenderer):
+            response.content_type = WebAnnotationRenderer.content_type
+        return response
+
+    @extend_schema(
+        request=s.ExcerptWriteSerializer,
+        responses={
+            201: s.ExcerptSerializer,
+            400: OpenApiResponse(
+                description="The quote is not in the source (with the nearest passage), or "
+                "occurs more than once (with where)."
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        writer = s.ExcerptWriteSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        excerpt = writer.save()
+        body = s.ExcerptSerializer(excerpt, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SpeakerViewSet(
+    LedgerViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """People and bodies whose words or positions the ledger records."""
+
+    serializer_class = s.SpeakerSerializer
+    lookup_field = "slug"
+    pagination_class = None
+
+    def get_queryset(self):
+        speakers = Speaker.objects.order_by("name")
+        if can_see_drafts(self.request.user):
+            return speakers
+        published_claims = Claim.objects.published().filter(speaker=OuterRef("pk"))
+        published_quotes = Excerpt.objects.published().filter(speaker=OuterRef("pk"))
+        return speakers.filter(Q(Exists(published_claims)) | Q(Exists(published_quotes)))
+
+
+class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Published claims as schema.org ClaimReview objects, for fact-check aggregators."""
+
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return Claim.objects.published().with_evidence()
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        base_url = request.build_absolute_uri("/")
+        reviews = [
+            structured_data.claim_review(
+                claim,
+                url=request.build_absolute_uri(claim.get_absolute_url()),
+                base_url=base_url,
+                absolute=request.build_absolute_uri,
+            )
+            for claim in page
+        ]
+        return self.get_paginated_response(reviews)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField()
+
+
+@extend_schema(request=None, responses={200: TokenSerializer, 401: OpenApiResponse()})
+class LoginView(KnoxLoginView):
+    """Exchange a username and password (HTTP Basic) for an API token, stored hashed."""
+
+    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get_post_response_data(self, request, token, instance):
+        return {"token": token, "expiry": instance.expiry}
+
+
+@extend_schema(request=None, responses={204: None})
+class LogoutView(knox_views.LogoutView):
+    """Revoke the token this request is made with."""
+
+
+@extend_schema(request=None, responses={204: None})
+class LogoutAllView(knox_views.LogoutAllView):
+    """Revoke every token of the account."""
