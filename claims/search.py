@@ -52,8 +52,8 @@ def matching(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
         vector = SearchVector(*fields, config=SEARCH_CONFIG)
         wanted = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         return (
-            queryset.annotate(rank=SearchRank(vector, wanted))
-            .filter(rank__gt=0)
+            queryset.annotate(document=vector, rank=SearchRank(vector, wanted))
+            .filter(document=wanted)  # the @@ match; ts_rank alone is never quite zero
             .order_by("-rank", "pk")
         )
     every_word = Q()

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from claims import services, structured_data, workflow
 from claims.api import serializers as s
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
+from claims.api.pagination import CreationOrderPagination
 from claims.api.renderers import WebAnnotationRenderer
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
 
@@ -277,6 +278,7 @@ class ExcerptViewSet(
     application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` or add `?format=annotation`."""
 
     filterset_class = ExcerptFilter
+    pagination_class = CreationOrderPagination
     renderer_classes = [JSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
