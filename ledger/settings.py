@@ -152,8 +152,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("LEDGER_API_ANON_RATE", "600/minute")},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "claims.api.schema.LedgerAutoSchema",
     "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "claims.api.negotiation.LedgerContentNegotiation",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

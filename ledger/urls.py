@@ -12,3 +12,4 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("claims.urls")),
 ]
+handler404 = "claims.views.not_found"

@@ -17,18 +17,27 @@ class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, refusing parameters it does not know instead of ignoring them."""
 
     def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", "list") not in ("list", None):
+            # Filters choose rows of a list; one record is found by its key whatever its state.
+            return queryset
         filterset_class = self.get_filterset_class(view, queryset)
         allowed = set(COMMON_PARAMETERS)
         if filterset_class is not None:
             allowed |= set(filterset_class.base_filters)
-        unknown = sorted(set(request.query_params) - allowed)
-        if unknown:
-            raise ValidationError(
-                {
-                    name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
-                    for name in unknown
-                }
-            )
+        errors = {
+            name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
+            for name in set(request.query_params) - allowed
+        }
+        # An empty value is a mistake too (a client's template with a hole in it), not "any".
+        errors.update(
+            {
+                name: ["This parameter is empty: give a value or leave it out."]
+                for name, value in request.query_params.items()
+                if value == "" and name != "cursor" and name not in errors
+            }
+        )
+        if errors:
+            raise ValidationError(dict(sorted(errors.items())))
         return super().filter_queryset(request, queryset, view)
 
 

@@ -1,4 +1,4 @@
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -15,6 +15,29 @@ class LedgerCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering_param = "ordering"
+
+    def decode_cursor(self, request):
+        # DRF answers a mangled cursor with 404; it is a bad parameter, so 400.
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise ValidationError(
+                {self.cursor_query_param: ["Invalid cursor: use the `next` link as given."]}
+            ) from error
+
+    def get_page_size(self, request):
+        requested = request.query_params.get(self.page_size_query_param)
+        if requested is None:
+            return self.page_size
+        if not requested.isdigit() or not 1 <= int(requested) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 to {self.max_page_size}, not {requested!r}."
+                    ]
+                }
+            )
+        return int(requested)
 
     def get_ordering(self, request, queryset, view):
         requested = request.query_params.get(self.ordering_param)

@@ -41,8 +41,19 @@ class PageUrlField(serializers.SerializerMethodField):
 extend_schema_field(OpenApiTypes.URI)(PageUrlField)
 
 
+class OptionalURLField(serializers.URLField):
+    """A URL that may be unknown: null then, rather than an empty string (which is no URL)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class PublisherSerializer(serializers.ModelSerializer):
-    part_of = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    part_of = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    url = OptionalURLField(help_text="The publisher's website, where known.")
 
     class Meta:
         model = Publisher
@@ -81,7 +92,7 @@ class QuotedExcerptSerializer(serializers.ModelSerializer):
     item = serializers.CharField(
         source="item.heading", read_only=True, allow_null=True, default=None
     )
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField(help_text="The exact place in the source's public page.")
 
     class Meta:
@@ -113,8 +124,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim with its status and the quoted evidence behind it."""
 
-    dispute = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    dispute = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField()
     evidence = EvidenceSerializer(many=True, read_only=True)
 
@@ -196,7 +207,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class ClaimSummarySerializer(serializers.ModelSerializer):
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField()
 
     class Meta:
@@ -225,7 +236,7 @@ class SourceSerializer(serializers.ModelSerializer):
     """A source without its text (lists)."""
 
     publisher = PublisherSerializer(read_only=True)
-    original_url = serializers.URLField(source="url", read_only=True)
+    original_url = OptionalURLField(source="url", help_text="Where it was published, if known.")
     url = PageUrlField()
 
     class Meta:
@@ -271,8 +282,8 @@ class SourceWriteSerializer(serializers.Serializer):
 
 class ExcerptSerializer(serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(read_only=True)
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    item = ItemSerializer(read_only=True)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    item = ItemSerializer(read_only=True, allow_null=True)
     date = serializers.DateField(source="dated", read_only=True, allow_null=True)
     url = PageUrlField(help_text="The exact place in the source's public page.")
 

@@ -5,7 +5,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from knox import views as knox_views
 from knox.views import LoginView as KnoxLoginView
 from rest_framework import mixins, serializers, status, viewsets
@@ -78,10 +83,6 @@ class ClaimViewSet(
         if can_see_drafts(self.request.user):
             return claims
         return claims.published_or_withdrawn()
-
-    def filter_queryset(self, queryset):
-        # Filters choose rows of a list; one claim is found by its id whatever its state.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update", "update"):
@@ -267,6 +268,26 @@ class SourceViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+ANNOTATION_RESPONSE = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="A W3C Web Annotation (JSON-LD) with TextQuoteSelector and TextPositionSelector.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            (200, "application/json"): s.ExcerptSerializer(many=True),
+            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+        }
+    ),
+    retrieve=extend_schema(
+        responses={
+            (200, "application/json"): s.ExcerptSerializer,
+            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+        }
+    ),
+)
 class ExcerptViewSet(
     LedgerViewMixin,
     mixins.ListModelMixin,
@@ -291,14 +312,20 @@ class ExcerptViewSet(
         if self.action == "create":
             return s.ExcerptWriteSerializer
         renderer = getattr(self.request, "accepted_renderer", None)
-        if renderer is not None and renderer.format == WebAnnotationRenderer.format:
+        reading = self.action in ("list", "retrieve")
+        if reading and renderer is not None and renderer.format == WebAnnotationRenderer.format:
             return s.WebAnnotationSerializer
         return s.ExcerptSerializer
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(getattr(response, "accepted_renderer", None), WebAnnotationRenderer):
-            response.content_type = WebAnnotationRenderer.content_type
+            # Annotations carry their profile; refusals are plain JSON errors like elsewhere.
+            response.content_type = (
+                WebAnnotationRenderer.content_type
+                if response.status_code < 400
+                else "application/json"
+            )
         return response
 
     @extend_schema(

@@ -1,0 +1,50 @@
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import SAFE_METHODS
+
+from claims.api.permissions import LedgerPermission
+
+# Refusals carry field errors ({"field": ["message"]}) or {"detail": "...", "code": "..."}.
+ERROR_BODY = {
+    "application/json": {
+        "schema": {"type": "object", "additionalProperties": True, "description": "What is wrong."}
+    }
+}
+
+
+class LedgerAutoSchema(AutoSchema):
+    """drf-spectacular's schema, completed with what the ledger's views really answer."""
+
+    def get_auth(self):
+        # LedgerPermission lets anyone read, which drf-spectacular cannot see for itself.
+        auths = super().get_auth()
+        reads_open = any(isinstance(p, LedgerPermission) for p in self.view.get_permissions())
+        if reads_open and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self.refusals():
+            responses.setdefault(code, {"description": description, "content": ERROR_BODY})
+        return responses
+
+    def refusals(self):
+        """The error answers this operation can give, besides its success."""
+        refusals = [("429", "Too many requests from an anonymous client; see Retry-After.")]
+        if self.method in SAFE_METHODS:
+            refusals.append(
+                ("406", "A format (`?format=` or Accept) this endpoint does not offer.")
+            )
+            if self._is_list_view():
+                refusals.append(("400", "An unknown parameter or a value it does not accept."))
+            else:
+                refusals.append(("404", "Nothing published here."))
+            return refusals
+        return [
+            *refusals,
+            ("400", "Invalid input, with field errors."),
+            ("401", "No valid token or session."),
+            ("403", "Not allowed (permission, or the four-eyes rule)."),
+            ("404", "No such record."),
+            ("409", "Stale version, a step the claim's state forbids, or a protected record."),
+        ]
