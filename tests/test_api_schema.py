@@ -3,6 +3,8 @@ the answers (no 5xx; status codes, content types and bodies as the schema says).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -15,6 +17,18 @@ EXAMPLES = 12
 # The schema is read from the running application, as a client would read it. Generating it
 # touches no database, so it is loaded when the module is collected.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_transaction():
+    """Requests go straight to the WSGI app, not through Django's test client, so undo what the
+    client would: at the end of a request Django closes a connection that is inside a
+    transaction, which on PostgreSQL would end the test's own transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
