@@ -13,6 +13,9 @@ from django.db.models.functions import Coalesce
 
 from claims.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT, ClaimStatus, Stance
 
+# Evidence in the order readers see it: supporting first, then by source and position.
+EVIDENCE_ORDER = ("stance", "excerpt__source_id", "excerpt__start", "id")
+
 
 class ReviewState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -90,7 +93,7 @@ class ClaimQuerySet(models.QuerySet):
                 "evidence",
                 queryset=Evidence.objects.select_related(
                     "excerpt__source__publisher", "excerpt__item", "excerpt__speaker"
-                ).order_by("stance", "excerpt__source_id", "excerpt__start"),
+                ).order_by(*EVIDENCE_ORDER),
             )
         )
 

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,15 +15,17 @@ from knox.views import LoginView as KnoxLoginView
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from claims import services, structured_data, workflow
 from claims.api import serializers as s
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
 from claims.api.pagination import CreationOrderPagination
-from claims.api.renderers import WebAnnotationRenderer
+from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
+from claims.api.representations import CLAIM_COLUMNS, claims_as_json
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
 
 Action = ReviewEvent.Action
@@ -78,8 +79,11 @@ class ClaimViewSet(
         "remove_evidence": "claims.delete_evidence",
     }
 
+    serializer_class = s.ClaimSerializer  # describes the shape for the schema
+    lookup_value_regex = r"\d+"
+
     def get_queryset(self):
-        claims = Claim.objects.with_evidence()
+        claims = Claim.objects.all()
         if can_see_drafts(self.request.user):
             return claims
         return claims.published_or_withdrawn()
@@ -89,11 +93,17 @@ class ClaimViewSet(
             return s.ClaimWriteSerializer
         return s.ClaimSerializer
 
-    def _read(self, claim, status_code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=claim.pk)
-        return Response(
-            s.ClaimSerializer(fresh, context=self.get_serializer_context()).data, status=status_code
-        )
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*CLAIM_COLUMNS)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(claims_as_json(page, request))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._read(kwargs["pk"])
+
+    def _read(self, pk, status_code=status.HTTP_200_OK):
+        row = get_object_or_404(self.get_queryset().values(*CLAIM_COLUMNS), pk=pk)
+        return Response(claims_as_json([row], self.request)[0], status=status_code)
 
     @extend_schema(
         request=s.ClaimWriteSerializer, responses={201: s.ClaimSerializer, **STATE_ERRORS}
@@ -101,7 +111,7 @@ class ClaimViewSet(
     def create(self, request, *args, **kwargs):
         writer = s.ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         writer.is_valid(raise_exception=True)
-        return self._read(writer.save(), status.HTTP_201_CREATED)
+        return self._read(writer.save().pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.ClaimWriteSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
@@ -112,7 +122,7 @@ class ClaimViewSet(
             claim, data=request.data, partial=True, context=self.get_serializer_context()
         )
         writer.is_valid(raise_exception=True)
-        return self._read(writer.save())
+        return self._read(writer.save().pk)
 
     @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
@@ -129,7 +139,7 @@ class ClaimViewSet(
             comment=payload.validated_data["comment"],
             expected_version=payload.validated_data.get("version"),
         )
-        return self._read(claim)
+        return self._read(claim.pk)
 
     @extend_schema(
         request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
@@ -189,7 +199,7 @@ class ClaimViewSet(
             by=request.user,
             expected_version=data["version"],
         )
-        return self._read(claim, status.HTTP_201_CREATED)
+        return self._read(claim.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
@@ -206,17 +216,22 @@ class ClaimViewSet(
         services.evidence_remove(
             evidence=evidence, by=request.user, expected_version=payload.validated_data["version"]
         )
-        return self._read(claim)
+        return self._read(claim.pk)
 
 
 class FactViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The verified facts: published claims in agreement."""
 
-    serializer_class = s.ClaimSerializer
+    serializer_class = s.ClaimSerializer  # describes the shape for the schema
     filterset_class = ClaimFilter
 
     def get_queryset(self):
-        return Claim.objects.verified().with_evidence()
+        return Claim.objects.verified()
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*CLAIM_COLUMNS)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(claims_as_json(page, request))
 
 
 class DisputeViewSet(
@@ -242,6 +257,7 @@ class SourceViewSet(
     """Sources: lists without their text; one source with its text, SHA-256 and items."""
 
     filterset_class = SourceFilter
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         sources = Source.objects.select_related("publisher__part_of")
@@ -299,8 +315,9 @@ class ExcerptViewSet(
     application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` or add `?format=annotation`."""
 
     filterset_class = ExcerptFilter
+    lookup_value_regex = r"\d+"
     pagination_class = CreationOrderPagination
-    renderer_classes = [JSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
+    renderer_classes = [ORJSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
         excerpts = Excerpt.objects.select_related("source", "item", "speaker")
