@@ -363,6 +363,15 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            # The API's lists and syncs: visible claims, optionally by status, in change order.
+            models.Index(
+                fields=["review_state", "status", "updated_at", "id"],
+                name="claim_state_status_sync",
+            ),
+            models.Index(fields=["review_state", "updated_at", "id"], name="claim_state_sync"),
+            models.Index(fields=["updated_at", "id"], name="claim_sync"),
+        ]
         permissions = [
             ("submit_claim", "Can submit claims for review"),
             ("review_claim", "Can publish claims, send them back, reject or withdraw them"),

@@ -9,6 +9,25 @@ from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Sourc
 from claims.search import matching
 from claims.status import ClaimStatus, Stance
 
+
+# Filters are deep-copied for every request; a queryset in a filter is expensive to copy, a
+# function returning one (which django-filter accepts, called with the request) is not.
+def all_disputes(request):
+    return Dispute.objects.all()
+
+
+def all_speakers(request):
+    return Speaker.objects.all()
+
+
+def all_sources(request):
+    return Source.objects.all()
+
+
+def all_publishers(request):
+    return Publisher.objects.all()
+
+
 # Query parameters every list understands, besides its filters.
 COMMON_PARAMETERS = {"cursor", "page_size", "format", "ordering"}
 
@@ -51,18 +70,18 @@ class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, method="filter_noop")
     dispute = django_filters.ModelChoiceFilter(
-        queryset=Dispute.objects.all(), to_field_name="slug", help_text="A dispute's slug."
+        queryset=all_disputes, to_field_name="slug", help_text="A dispute's slug."
     )
     speaker = django_filters.ModelChoiceFilter(
-        queryset=Speaker.objects.all(), to_field_name="slug", help_text="A speaker's slug."
+        queryset=all_speakers, to_field_name="slug", help_text="A speaker's slug."
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(),
+        queryset=all_sources,
         method="filter_by_source",
         help_text="A source's id: claims with evidence quoted from it.",
     )
     publisher = django_filters.ModelChoiceFilter(
-        queryset=Publisher.objects.all(),
+        queryset=all_publishers,
         to_field_name="slug",
         method="filter_by_publisher",
         help_text="A publisher's slug: claims with evidence it (or an outlet of it) published.",
@@ -116,7 +135,7 @@ class ClaimFilter(django_filters.FilterSet):
 
 class SourceFilter(django_filters.FilterSet):
     publisher = django_filters.ModelChoiceFilter(
-        queryset=Publisher.objects.all(), to_field_name="slug", help_text="A publisher's slug."
+        queryset=all_publishers, to_field_name="slug", help_text="A publisher's slug."
     )
     kind = django_filters.ChoiceFilter(choices=Source.Kind.choices)
 
@@ -126,9 +145,9 @@ class SourceFilter(django_filters.FilterSet):
 
 
 class ExcerptFilter(django_filters.FilterSet):
-    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all(), help_text="An id.")
+    source = django_filters.ModelChoiceFilter(queryset=all_sources, help_text="An id.")
     speaker = django_filters.ModelChoiceFilter(
-        queryset=Speaker.objects.all(), to_field_name="slug", help_text="A speaker's slug."
+        queryset=all_speakers, to_field_name="slug", help_text="A speaker's slug."
     )
 
     class Meta:
