@@ -6,7 +6,7 @@ PORT ?= 8000
 # The virtualenv is rebuilt only when the dependency declarations change.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate seed verify clean browser
+.PHONY: run test lint format migrate seed verify clean browser bench
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 CHROMIUM := /usr/bin/chromium
 
@@ -54,3 +54,21 @@ test: lint browser
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+
+# The benchmark (not part of `make test`): wrk from Debian, Datasette in a virtualenv of its
+# own (pinned in benchmarks/datasette-constraints.txt), PostgreSQL if the server answers.
+BENCH_VENV := .venv-bench
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/ledger_bench
+BENCH_ARGS ?=
+
+/usr/bin/wrk:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
+$(BENCH_VENV)/bin/datasette: benchmarks/datasette-constraints.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r benchmarks/datasette-constraints.txt
+	touch $@
+
+bench: $(STAMP) var /usr/bin/wrk $(BENCH_VENV)/bin/datasette
+	$(BIN)/python benchmarks/run.py --postgres "$(BENCH_POSTGRES)" $(BENCH_ARGS)

@@ -346,6 +346,22 @@ def queries_per_request(env: dict) -> dict:
     return json.loads(output)
 
 
+def fresh_postgres_database(url: str) -> bool:
+    """Drop and create the benchmark's PostgreSQL database; False if no server answers."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    maintenance = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        log(f"no PostgreSQL at {url} ({error}); skipping that part")
+        return False
+    return True
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
@@ -489,7 +505,7 @@ def main() -> None:
     report["sqlite"] = summarise(raw)
     report["raw"] = {"sqlite": raw}
 
-    if args.postgres:
+    if args.postgres and fresh_postgres_database(args.postgres):
         log("PostgreSQL")
         pg_env = production_env(args.postgres)
         manage(pg_env, "migrate", "--noinput")
