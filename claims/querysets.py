@@ -163,13 +163,6 @@ class ClaimQuerySet(models.QuerySet):
         """What an API client mirroring the ledger may see: withdrawn claims say so."""
         return self.filter(review_state__in=[ReviewState.PUBLISHED, ReviewState.WITHDRAWN])
 
-    def withdrawn(self):
-        return self.filter(review_state=ReviewState.WITHDRAWN)
-
-    def quoting(self, source):
-        """Claims with evidence cut from `source`."""
-        return self.filter(evidence__excerpt__source=source).distinct()
-
 
 class EvidenceQuerySet(models.QuerySet):
     def with_independence_key(self):

@@ -67,8 +67,7 @@ def dispute_detail(request, slug):
 
 @public
 def claim_detail(request, slug):
-    claims = Claim.objects.with_evidence()
-    claim = by_slug_or_id(claims.published() | claims.withdrawn(), slug)
+    claim = by_slug_or_id(Claim.objects.with_evidence().published_or_withdrawn(), slug)
     if claim.slug != slug:
         return redirect(claim, permanent=True)
     if claim.review_state != ReviewState.PUBLISHED:

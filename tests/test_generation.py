@@ -22,7 +22,7 @@ SMALL = Scale().scaled(0.005)
 
 
 def quiet(*args):
-    pass
+    """A progress callback that shows nothing."""
 
 
 def test_generated_ledger_has_the_asked_for_shape_and_passes_verification():
