@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.querysets import (
+    CONTESTED_AT,
     ClaimQuerySet,
     DisputeQuerySet,
     EvidenceQuerySet,
@@ -299,6 +300,11 @@ class Dispute(models.Model):
 
     def get_absolute_url(self):
         return reverse("claims:dispute", kwargs={"slug": self.slug})
+
+    @property
+    def is_contested(self) -> bool:
+        """Needs the `supported_claims` annotation (`Dispute.objects.with_support_counts()`)."""
+        return self.supported_claims >= CONTESTED_AT
 
 
 class Claim(models.Model):

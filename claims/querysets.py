@@ -13,6 +13,9 @@ from django.db.models.functions import Coalesce
 
 from claims.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT, ClaimStatus, Stance
 
+# A dispute is contested when this many of its published claims have support.
+CONTESTED_AT = 2
+
 # Evidence in the order readers see it: supporting first, then by source and position.
 EVIDENCE_ORDER = ("stance", "excerpt__source_id", "excerpt__start", "id")
 
@@ -64,7 +67,7 @@ class DisputeQuerySet(models.QuerySet):
 
     def contested(self):
         """Disputes in which two or more published claims have support: told two ways."""
-        return self.with_support_counts().filter(supported_claims__gte=2)
+        return self.with_support_counts().filter(supported_claims__gte=CONTESTED_AT)
 
     def contested_first(self):
         """The most disputed first: most claims in contradiction, then most claims with support."""
@@ -165,6 +168,10 @@ class ClaimQuerySet(models.QuerySet):
 
 
 class EvidenceQuerySet(models.QuerySet):
+    def published(self):
+        """Evidence for published claims: what the public pages show."""
+        return self.filter(published_q("claim__"))
+
     def with_independence_key(self):
         return self.annotate(independence_key=independence_key("excerpt__source__publisher"))
 
@@ -182,6 +189,4 @@ class ExcerptQuerySet(models.QuerySet):
         """Excerpts that back at least one published claim."""
         from claims.models import Evidence
 
-        return self.filter(
-            Exists(Evidence.objects.filter(excerpt=OuterRef("pk")).filter(published_q("claim__")))
-        )
+        return self.filter(Exists(Evidence.objects.published().filter(excerpt=OuterRef("pk"))))

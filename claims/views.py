@@ -108,7 +108,7 @@ def source_detail(request, slug):
     source = by_slug_or_id(Source.objects.published().select_related("publisher"), slug)
     if source.slug != slug:
         return redirect(source, permanent=True)
-    published_evidence = Evidence.objects.filter(claim__in=Claim.objects.published())
+    published_evidence = Evidence.objects.published()
     excerpts = (
         source.excerpts.published()
         .select_related("item", "speaker")
@@ -143,9 +143,7 @@ def speaker_detail(request, slug):
         .prefetch_related(
             Prefetch(
                 "evidence",
-                queryset=Evidence.objects.filter(
-                    claim__in=Claim.objects.published()
-                ).select_related("claim"),
+                queryset=Evidence.objects.published().select_related("claim"),
             )
         )
         .order_by("source__published_on", "start")

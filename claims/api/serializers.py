@@ -229,7 +229,7 @@ class DisputeSerializer(serializers.ModelSerializer):
         fields = ["slug", "question", "summary", "url", "contested", "published_at", "claims"]
 
     def get_contested(self, dispute) -> bool:
-        return dispute.supported_claims >= 2
+        return dispute.is_contested
 
 
 class SourceSerializer(serializers.ModelSerializer):
