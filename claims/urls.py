@@ -15,7 +15,7 @@ urlpatterns = [
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker"),
     path("facts/", views.facts, name="facts"),
     path("search/", views.search, name="search"),
-    path("feeds/claims.atom", ClaimFeed(), name="feed"),
+    path("feeds/claims.atom", views.public(ClaimFeed()), name="feed"),
     path("sitemap.xml", views.public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
 from claims import highlighting, structured_data
 from claims.filters import FactFilter
@@ -19,8 +20,10 @@ from claims.status import ClaimStatus
 
 
 def public(view):
-    """Pages anyone may cache for a while; ConditionalGetMiddleware adds the ETag and the 304."""
+    """Pages anyone may read and cache for a while; ConditionalGetMiddleware adds the ETag and
+    the 304. They only read, so any method but GET and HEAD is refused (405)."""
 
+    @require_safe
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)

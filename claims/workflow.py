@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -23,6 +24,10 @@ from django.utils import timezone
 from claims.models import Claim, Dispute, ReviewEvent, ReviewState
 
 Action = ReviewEvent.Action
+
+# Refused steps are logged (who, what, which claim, why) for the audit trail of attempts that left
+# no ReviewEvent behind; comments and credentials are never logged.
+security_log = logging.getLogger("claims.security")
 
 MESSAGE_STALE = (
     "Someone else changed this claim while you were looking at it (you had version "
@@ -164,8 +169,18 @@ def claim_transition(
     # Lock the row so that two reviewers acting at once are serialised: the second one sees the
     # first one's result and is refused, instead of both succeeding.
     current = Claim.objects.select_for_update().get(pk=claim.pk)
-    check_version(current, expected_version)
-    transition = check_transition(current, action, by, comment)
+    try:
+        check_version(current, expected_version)
+        transition = check_transition(current, action, by, comment)
+    except WorkflowError as refused:
+        security_log.warning(
+            "Refused %s of claim %s by %r: %s",
+            action,
+            current.pk,
+            by.get_username(),
+            type(refused).__name__,
+        )
+        raise
 
     from_state = current.review_state
     current.review_state = transition.target

@@ -98,15 +98,27 @@ def browser():
         chromium.close()
 
 
+def is_csp_violation(message) -> bool:
+    """Chromium reports every script, style or fetch the Content-Security-Policy blocks here."""
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser tab; on failure its screenshot is saved under var/test-screenshots/."""
+    """A fresh browser tab; on failure its screenshot is saved under var/test-screenshots/.
+
+    Every browser test doubles as a Content-Security-Policy check: a page that breaks under the
+    policy (a blocked script, style or request) fails the test that visited it.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
+    violations = []
+    tab.on("console", lambda message: is_csp_violation(message) and violations.append(message.text))
     yield tab
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)

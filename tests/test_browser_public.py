@@ -95,3 +95,12 @@ def test_public_pages_work_with_javascript_off(browser, ledger_site):
     expect(page.locator("h1")).to_have_text("Search")
     expect(page.locator("main")).to_contain_text("Bill Browder")
     context.close()
+
+
+def test_api_docs_and_browsable_api_work_under_the_content_security_policy(page: Page, ledger_site):
+    page.goto(f"{ledger_site.url}/api/docs/")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/claims/").first).to_be_visible()
+
+    page.goto(f"{ledger_site.url}/api/v1/claims/?format=api")
+    expect(page.locator(".response-info")).to_contain_text('"results"')

@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
 from knox import views as knox_views
 from knox.views import LoginView as KnoxLoginView
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from claims import services, structured_data, workflow
 from claims.api import serializers as s
+from claims.api.authentication import ThrottledBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
 from claims.api.pagination import CreationOrderPagination
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
@@ -414,7 +415,7 @@ class TokenSerializer(serializers.Serializer):
 class LoginView(KnoxLoginView):
     """Exchange a username and password (HTTP Basic) for an API token, stored hashed."""
 
-    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    authentication_classes = [ThrottledBasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get_post_response_data(self, request, token, instance):

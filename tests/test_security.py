@@ -1,0 +1,167 @@
+"""Security in depth: response headers, login throttling, and an audit log without secrets."""
+
+import base64
+import logging
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from claims import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+WRONG = "not-the-password-9f3c"
+
+
+def admin_login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+# -- headers --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login/", "/api/v1/claims/", "/api/docs/"])
+def test_every_kind_of_page_carries_the_protective_headers(client, path):
+    response = client.get(path)
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"  # no inline script, anywhere
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+
+
+def test_public_pages_allow_no_inline_style_either(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy
+
+
+# One HTTPS request under production settings: the headers and cookies a browser would get.
+PROBE = """
+from django.conf import settings
+from django.test import Client
+response = Client().get("/robots.txt", secure=True, HTTP_HOST="ledger.example.org")
+print("HSTS", response["Strict-Transport-Security"])
+print("CSRF", settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_SAMESITE)
+print("SESSION", settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
+      settings.SESSION_COOKIE_SAMESITE)
+insecure = Client().get("/robots.txt", HTTP_HOST="ledger.example.org")
+print("REDIRECT", insecure.status_code, insecure.get("Location"))
+"""
+
+
+def test_production_answers_with_hsts_secure_cookies_and_an_https_redirect(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="ledger.example.org",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert lines["HSTS"] == "max-age=31536000; includeSubDomains; preload"
+    assert lines["CSRF"] == "True Lax"
+    assert lines["SESSION"] == "True True Lax"
+    assert lines["REDIRECT"] == "301 https://ledger.example.org/robots.txt"
+
+
+# -- login throttling -----------------------------------------------------------------------------
+
+
+def test_admin_login_locks_an_account_out_after_five_wrong_passwords(client, editor):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert admin_login(client, "edna", WRONG).status_code == 200  # the form, with an error
+    locked = admin_login(client, "edna", WRONG)
+    assert locked.status_code == 429
+    assert b"locked" in locked.content.lower()
+
+    # Even the right password is refused until the cool-off has passed...
+    assert admin_login(client, "edna", "pw").status_code == 429
+    # ...but only for that account from that address: a colleague can still sign in.
+    factories.user("colleague", "Editors")
+    assert admin_login(client, "colleague", "pw").status_code == 302
+
+
+def test_a_correct_password_before_the_limit_resets_the_count(client, editor):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        admin_login(client, "edna", WRONG)
+    assert admin_login(client, "edna", "pw").status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert admin_login(client, "edna", WRONG).status_code == 200
+
+
+def basic(username, password):
+    raw = f"{username}:{password}".encode()
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_the_api_token_login_is_throttled_by_the_same_counter(editor):
+    api = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert api.post("/api/v1/auth/login/", **basic("edna", WRONG)).status_code == 401
+    assert api.post("/api/v1/auth/login/", **basic("edna", WRONG)).status_code == 429
+    refused = api.post("/api/v1/auth/login/", **basic("edna", "pw"))
+    assert refused.status_code == 429
+    assert "Too many failed logins" in refused.json()["detail"]
+    assert "token" not in refused.json()
+
+
+# -- the audit log --------------------------------------------------------------------------------
+
+
+def test_a_failed_login_is_logged_without_the_password(client, editor, caplog):
+    with caplog.at_level(logging.INFO):
+        admin_login(client, "edna", WRONG)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "login failure" in logged.lower()
+    assert WRONG not in logged
+
+
+def test_a_refused_review_step_is_logged_with_who_what_and_why(editor, caplog):
+    claim = services.claim_create(text="My own claim.", by=editor)
+    services.evidence_add(
+        claim=claim,
+        excerpt=services.excerpt_create(source=factories.source(), quote="in November 2009"),
+        stance="supports",
+        by=editor,
+    )
+    api = APIClient()
+    api.force_authenticate(editor)
+    with caplog.at_level(logging.WARNING, logger="claims.security"):
+        response = api.post(f"/api/v1/claims/{claim.pk}/publish/", format="json")
+    assert response.status_code == 403
+    [record] = [r for r in caplog.records if r.name == "claims.security"]
+    assert record.getMessage() == f"Refused publish of claim {claim.pk} by 'edna': NotAllowed"
+
+
+def test_a_forbidden_request_is_logged_with_its_path_but_not_its_credentials(reviewer, caplog):
+    api = APIClient()
+    token = "a-secret-token-value"
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with caplog.at_level(logging.WARNING):
+        response = api.post("/api/v1/claims/", {"text": "x"}, format="json")
+    assert response.status_code == 401
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/api/v1/claims/" in logged
+    assert token not in logged
