@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,7 +26,7 @@ from claims.models import (
     Speaker,
     Stance,
 )
-from claims.status import refresh_statuses
+from claims.status import computed_statuses
 from claims.workflow import WorkflowError, check_version
 
 
@@ -49,6 +48,32 @@ def unique_slug(model, text: str, *, max_length: int = 80) -> str:
         slug = f"{base}-{suffix}"
         suffix += 1
     return slug
+
+
+# How many times a new row looks for a free slug when others keep taking the one it chose.
+SLUG_ATTEMPTS = 3
+
+
+def _insert_with_free_slug(instance, *, slug_from: str | None, exclude: list[str]) -> None:
+    """Validate and insert a new row; `slug_from` is the text its slug was made from, if any.
+
+    Choosing a free slug and inserting the row are two statements, and on PostgreSQL someone
+    saving the same words at the same moment can take the slug in between: then the next free
+    one is taken, instead of failing the save with a database error. A slug the caller gave is
+    checked and kept as it is.
+    """
+    model = type(instance)
+    instance.full_clean(exclude=exclude if slug_from is None else [*exclude, "slug"])
+    for attempt in range(1, SLUG_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                instance.save()
+            return
+        except IntegrityError:
+            taken = model.objects.filter(slug=instance.slug).exists()
+            if slug_from is None or not taken or attempt == SLUG_ATTEMPTS:
+                raise
+            instance.slug = unique_slug(model, slug_from)
 
 
 @transaction.atomic
@@ -92,8 +117,7 @@ def source_create(
         dating_note=dating_note,
         original_filename=original_filename,
     )
-    source.full_clean(exclude=["sha256"])
-    source.save()
+    _insert_with_free_slug(source, slug_from=None if slug else title, exclude=["sha256"])
     return source
 
 
@@ -218,8 +242,8 @@ def claim_create(
         created_by=by,
         last_edited_by=by,
     )
-    claim.full_clean()
-    claim.save()
+    claim._history_user = by
+    _insert_with_free_slug(claim, slug_from=None if slug else text, exclude=[])
     return claim
 
 
@@ -238,18 +262,22 @@ def claim_update(*, claim: Claim, by, expected_version: int | None, **changes) -
     for name, value in changed.items():
         setattr(current, name, value)
     current.version += 1
-    current.last_edited_by = by
+    # Named on the history row too, also when no request is around to say who (a script, a test).
+    current.last_edited_by = current._history_user = by
     current.full_clean()
     current.save()
     return current
 
 
-def _touch_claim(claim: Claim, by) -> None:
-    """Evidence changed: the claim is a new version, last edited by `by`."""
-    updates = {"version": F("version") + 1, "updated_at": timezone.now()}
+def _record_evidence_change(claim: Claim, by, reason: str) -> None:
+    """Evidence changed: the (locked) claim becomes a new version, with the status its evidence
+    now gives it, saved with a history row that says what changed."""
+    claim.status = computed_statuses([claim.pk])[claim.pk]
+    claim.version += 1
     if by is not None:
-        updates["last_edited_by"] = by
-    Claim.objects.filter(pk=claim.pk).update(**updates)
+        claim.last_edited_by = claim._history_user = by
+    claim._change_reason = reason
+    claim.save()
 
 
 @transaction.atomic
@@ -277,8 +305,7 @@ def evidence_add(
         evidence.stance, evidence.note = stance, note
     evidence.full_clean()
     evidence.save()
-    _touch_claim(current, by)
-    refresh_statuses([current.pk])
+    _record_evidence_change(current, by, f"evidence: excerpt {excerpt.pk} {stance} this claim")
     claim.refresh_from_db(fields=["status", "version", "last_edited_by", "updated_at"])
     return evidence
 
@@ -289,5 +316,4 @@ def evidence_remove(*, evidence: Evidence, by=None, expected_version: int | None
     check_version(current, expected_version)
     check_editable(current, by)
     evidence.delete()
-    _touch_claim(current, by)
-    refresh_statuses([current.pk])
+    _record_evidence_change(current, by, f"evidence removed: excerpt {evidence.excerpt_id}")

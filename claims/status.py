@@ -8,8 +8,9 @@ A claim's status follows from its evidence alone:
 - **unverified**: anything else.
 
 `compute_status` is the rule. `ClaimQuerySet.with_computed_status()` is its SQL twin for reading
-many claims at once; a table-driven test holds the two together. `refresh_statuses` is the one
-place the stored status is written, and every service that changes evidence calls it.
+many claims at once; a table-driven test holds the two together. `computed_statuses` applies
+the rule to claims' stored evidence: the evidence services save its answer with the claim (one
+history row per change), and `refresh_statuses` stores it for many claims at once (the loader).
 """
 
 from __future__ import annotations
@@ -45,18 +46,13 @@ def compute_status(
     return ClaimStatus.UNVERIFIED
 
 
-def refresh_statuses(claim_ids: Iterable[int]) -> int:
-    """Recompute and store the status of these claims; return how many changed.
+def computed_statuses(claim_ids: Iterable[int]) -> dict[int, ClaimStatus]:
+    """The status each of these claims' evidence gives it now, in one query."""
+    from claims.models import Evidence  # the models import this module's choices
 
-    Two queries whatever the number of claims, so the loader and bulk actions can call it once.
-    """
-    from claims.models import Claim, Evidence  # the models import this module's choices
-
-    claim_ids = set(claim_ids)
-    if not claim_ids:
-        return 0
-    supporting: dict[int, set[int]] = defaultdict(set)
+    supporting: dict[int, set[Hashable]] = defaultdict(set)
     contradicting: dict[int, int] = defaultdict(int)
+    claim_ids = set(claim_ids)
     for claim_id, stance, publisher_key in (
         Evidence.objects.filter(claim_id__in=claim_ids)
         .with_independence_key()
@@ -66,17 +62,30 @@ def refresh_statuses(claim_ids: Iterable[int]) -> int:
             supporting[claim_id].add(publisher_key)
         else:
             contradicting[claim_id] += 1
-
-    changed = []
-    for claim in Claim.objects.filter(pk__in=claim_ids).only("pk", "status"):
-        status = compute_status(
-            supporting_publishers=supporting[claim.pk],
-            contradicting_excerpts=contradicting[claim.pk],
+    return {
+        claim_id: compute_status(
+            supporting_publishers=supporting[claim_id],
+            contradicting_excerpts=contradicting[claim_id],
         )
-        if claim.status != status:
-            claim.status = status
+        for claim_id in claim_ids
+    }
+
+
+def refresh_statuses(claim_ids: Iterable[int], *, reason: str = "status recomputed") -> int:
+    """Recompute and store the status of these claims; return how many changed.
+
+    A fixed number of queries whatever the number of claims, so the loader can call it once.
+    Each change is written with a history row of its own, like every other write.
+    """
+    from simple_history.utils import bulk_update_with_history
+
+    from claims.models import Claim
+
+    statuses = computed_statuses(claim_ids)
+    changed = []
+    for claim in Claim.objects.filter(pk__in=statuses):
+        if claim.status != statuses[claim.pk]:
+            claim.status = statuses[claim.pk]
             changed.append(claim)
-    # Status is derived data, so it is written without a history row of its own: the evidence
-    # change that caused it has one.
-    Claim.objects.bulk_update(changed, ["status"])
+    bulk_update_with_history(changed, Claim, ["status"], default_change_reason=reason)
     return len(changed)

@@ -189,6 +189,7 @@ def claim_transition(
         current.published_at = timezone.now()
         _publish_dispute_with_first_claim(current.dispute_id)
     current._change_reason = f"{transition.done}: {comment}".strip(": ")
+    current._history_user = by
     current.save()
     ReviewEvent.objects.create(
         claim=current,
