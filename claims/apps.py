@@ -5,3 +5,8 @@ class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Ledger"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from claims import cache
+
+        cache.connect_signals()

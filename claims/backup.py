@@ -39,6 +39,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
+from claims.cache import ledger_changed
 from claims.integrity import find_problems
 from claims.models import (
     Claim,
@@ -331,6 +332,8 @@ def import_ledger(stream: BinaryIO) -> BackupSummary:
             )
         # Last, once nothing can fail: PostgreSQL does not roll back a sequence change.
         _reset_sequences()
+        # Raw inserts send no signals: tell the response cache the ledger changed.
+        ledger_changed()
     return BackupSummary(counts=reader.counts, sha256=reader.sha256)
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.anchoring import CONTEXT_LENGTH
+from claims.cache import ledger_changed
 from claims.models import (
     Claim,
     Dispute,
@@ -347,6 +348,8 @@ def generate_ledger(
         for excerpt, stance in plan
     ]
     evidence = _bulk(Evidence, evidence_rows, "evidence", progress)
+    # Bulk inserts send no signals: tell the response cache the ledger changed.
+    ledger_changed()
     return {
         "publishers": len(publishers),
         "speakers": len(speakers),

@@ -457,3 +457,18 @@ class ReviewEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor_name} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class LedgerState(models.Model):
+    """One row: a token replaced after every committed write (see `claims.cache`)."""
+
+    SINGLETON = 1
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ledger state"
+
+    def __str__(self):
+        return f"Ledger state {self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous GETs of public pages and the read API from the shared response cache.
+    "claims.cache.AnonymousResponseCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ledger.csp.LedgerCSPMiddleware",
@@ -153,6 +155,19 @@ STORAGES = {
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
+    },
+}
+
+# Anonymous reads are answered from a response cache shared by all workers (files under var/,
+# so no extra server); every write replaces the key, so entries never go stale, and the timeout
+# only bounds the disk they use. 0 turns the cache off.
+LEDGER_RESPONSE_CACHE_SECONDS = int(os.environ.get("LEDGER_RESPONSE_CACHE_SECONDS", "600"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "responses": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("LEDGER_RESPONSE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_FREQUENCY": 4},
     },
 }
 

@@ -57,6 +57,18 @@ def superuser(db):
 
 
 @pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    # The response cache learns of writes when their transaction commits, and most tests never
+    # commit (they run in a transaction that is rolled back). tests/test_response_cache.py turns
+    # it on with real commits; everywhere else a read must show the test's own writes.
+    settings.LEDGER_RESPONSE_CACHE_SECONDS = 0
+    settings.CACHES = {
+        **settings.CACHES,
+        "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -69,6 +69,8 @@ def test_production_answers_with_hsts_secure_cookies_and_an_https_redirect(tmp_p
         DJANGO_ALLOWED_HOSTS="ledger.example.org",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        # An empty database: no response cache (its change token lives in a table).
+        LEDGER_RESPONSE_CACHE_SECONDS="0",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", PROBE],
