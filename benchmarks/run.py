@@ -1,8 +1,9 @@
 """`make bench`: the ledger under load, beside a floor and Datasette, on the same data.
 
 1. Builds a fresh synthetic ledger (`generate_ledger`, timed) in var/bench.sqlite3.
-2. Serves it three ways on loopback: the ledger (gunicorn, production settings, 2 workers), the
-   floor (benchmarks/floor.py: plain sqlite3 + orjson, gunicorn, 2 workers), and Datasette
+2. Serves it four ways on loopback: the ledger (gunicorn, production settings, 2 workers), the
+   same without its response cache (every request does the full work), the floor
+   (benchmarks/floor.py: plain sqlite3 + orjson, gunicorn, 2 workers), and Datasette
    (immutable mode, a canned query returning the same claims with their evidence).
 3. Loads each with wrk (16 connections) in interleaved rounds, and reports req/s, p50/p99
    latency and errors per scenario, each of ours as a ratio to the floor and to Datasette
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -37,7 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "benchmarks" / "results"
 PATHS_SCRIPT = ROOT / "benchmarks" / "paths.lua"
-PORTS = {"ledger": 8801, "floor": 8802, "datasette": 8803, "ledger-pg": 8804}
+PORTS = {
+    "ledger": 8801,
+    "floor": 8802,
+    "datasette": 8803,
+    "ledger-pg": 8804,
+    "uncached": 8805,
+}
 
 TARGETS = {  # what each scenario is held to
     "claims list": {"floor": 0.6, "datasette": 2.0, "p99_ms": 80},
@@ -241,6 +249,9 @@ def scenarios(ledger: str, floor: str | None, datasette: str | None, pages: int)
             "etag": etag,
         },
     ]
+    # The same requests of the ledger without its response cache: the work behind a cache miss.
+    for scenario in listed:
+        scenario["servers"]["uncached"] = scenario["servers"]["ledger"]
     if floor:
         listed[0]["servers"]["floor"] = walk(f"{floor}/claims?status=agreement", pages)
         listed[3]["servers"]["floor"] = [f"/dispute?slug={s}" for s in disputes]
@@ -271,19 +282,29 @@ def summarise(results: dict) -> dict:
     summary = {}
     for name, servers in results.items():
         ours = servers.get("ledger") or servers.get("ledger-pg")
-        row = {
-            "rps": round(statistics.median(r["rps"] for r in ours), 1),
-            "p50_ms": round(statistics.median(r["p50_ms"] for r in ours), 2),
-            "p99_ms": round(statistics.median(r["p99_ms"] for r in ours), 2),
-            "errors": sum(r["errors"] for r in ours),
-        }
+        row = figures(ours, servers)
+        if "uncached" in servers:
+            row["uncached"] = figures(servers["uncached"], servers)
         for other in ("floor", "datasette"):
             if other in servers:
-                paired = [a["rps"] / b["rps"] for a, b in zip(ours, servers[other], strict=True)]
-                row[f"vs_{other}"] = round(statistics.median(paired), 2)
                 row[f"{other}_rps"] = round(statistics.median(r["rps"] for r in servers[other]), 1)
         summary[name] = row
     return summary
+
+
+def figures(ours: list[dict], servers: dict) -> dict:
+    """Medians over the rounds, and ratios to the floor and Datasette paired round by round."""
+    row = {
+        "rps": round(statistics.median(r["rps"] for r in ours), 1),
+        "p50_ms": round(statistics.median(r["p50_ms"] for r in ours), 2),
+        "p99_ms": round(statistics.median(r["p99_ms"] for r in ours), 2),
+        "errors": sum(r["errors"] for r in ours),
+    }
+    for other in ("floor", "datasette"):
+        if other in servers:
+            paired = [a["rps"] / b["rps"] for a, b in zip(ours, servers[other], strict=True)]
+            row[f"vs_{other}"] = round(statistics.median(paired), 2)
+    return row
 
 
 # -- one-off measurements -------------------------------------------------------------------------
@@ -371,21 +392,32 @@ def markdown(report: dict) -> str:
         f"{report['rounds']} rounds × {report['seconds']} s per server, "
         f"{report['connections']} connections, 2 gunicorn workers.",
         "",
+        "As deployed (anonymous reads answered from the response cache once warm):",
+        "",
         "| Scenario | req/s | p50 ms | p99 ms | errors | × floor | × Datasette |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in report["sqlite"].items():
-        lines.append(
-            f"| {name} | {row['rps']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} | "
-            f"{row.get('vs_floor', '—')} | {row.get('vs_datasette', '—')} |"
-        )
+        lines.append(table_row(name, row))
+    lines += [
+        "",
+        "Without the response cache (`LEDGER_RESPONSE_CACHE_SECONDS=0`: every request does the "
+        "full work, as a cache miss or a signed-in editor does):",
+        "",
+        "| Scenario | req/s | p50 ms | p99 ms | errors | × floor | × Datasette |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in report["sqlite"].items():
+        if "uncached" in row:
+            lines.append(table_row(name, row["uncached"]))
     claims, dispute = report["sqlite"]["claims list"], report["sqlite"]["dispute page (HTML)"]
     lines += [
         "",
         f"Floor: {claims.get('floor_rps', '—')} req/s (claims list), "
         f"{dispute.get('floor_rps', '—')} req/s (a dispute's claims as JSON). "
         f"Datasette: {claims.get('datasette_rps', '—')} req/s.",
-        f"Worker RSS after the run: {report['worker_rss_mb']} MB.",
+        f"Worker RSS after the run: {report['worker_rss_mb']} MB "
+        f"(without the response cache: {report['uncached_worker_rss_mb']} MB).",
         f"Anchoring: {report['anchoring']['exact_per_s']:.0f} exact and "
         f"{report['anchoring']['normalised_per_s']:.0f} normalised quotes/s in 100 KB documents.",
         f"generate_ledger: {report['generate_seconds']:.1f} s; seed ledger load: "
@@ -409,6 +441,13 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def table_row(name: str, row: dict) -> str:
+    return (
+        f"| {name} | {row['rps']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} | "
+        f"{row.get('vs_floor', '—')} | {row.get('vs_datasette', '—')} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -429,6 +468,9 @@ def main() -> None:
     for leftover in database.parent.glob("bench.sqlite3*"):
         leftover.unlink()
     sqlite_env = production_env(f"sqlite:///{database}")
+    response_cache = ROOT / "var" / "bench-response-cache"
+    shutil.rmtree(response_cache, ignore_errors=True)
+    sqlite_env["LEDGER_RESPONSE_CACHE_DIR"] = str(response_cache)
     report = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scale": f"scale {args.scale}",
@@ -462,6 +504,11 @@ def main() -> None:
     servers = {
         "ledger": start(
             gunicorn("ledger.wsgi:application", PORTS["ledger"]), sqlite_env, PORTS["ledger"]
+        ),
+        "uncached": start(
+            gunicorn("ledger.wsgi:application", PORTS["uncached"]),
+            {**sqlite_env, "LEDGER_RESPONSE_CACHE_SECONDS": "0"},
+            PORTS["uncached"],
         ),
         "floor": start(
             gunicorn("benchmarks.floor:application", PORTS["floor"]),
@@ -499,6 +546,7 @@ def main() -> None:
         )
         raw = load(bases, plan, args.rounds, args.seconds, args.connections)
         report["worker_rss_mb"] = worker_rss_mb(servers["ledger"])
+        report["uncached_worker_rss_mb"] = worker_rss_mb(servers["uncached"])
     finally:
         for process in servers.values():
             stop(process)

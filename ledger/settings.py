@@ -63,10 +63,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # ETag from the response body, and 304 Not Modified for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Anonymous GETs of public pages and the read API from the shared response cache.
     "claims.cache.AnonymousResponseCacheMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ledger.csp.LedgerCSPMiddleware",

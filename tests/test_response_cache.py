@@ -137,3 +137,21 @@ def test_the_token_is_recreated_if_its_row_is_lost(ledger, editor):
     services.claim_create(text="After the loss.", by=editor)
     assert cache.change_token() not in ("unset", "")
     assert Claim.objects.filter(text="After the loss.").exists()
+
+
+def test_the_same_path_under_another_host_is_cached_apart(client, ledger, settings):
+    settings.ALLOWED_HOSTS = ["ledger.example.org", "mirror.example.net"]
+    second_claim = factories.claim("Guards denied any beating.")
+    factories.evidence(second_claim, ledger["source"], "in November 2009")
+    first = client.get("/api/v1/claims/?page_size=1", HTTP_HOST="ledger.example.org")
+    again = client.get("/api/v1/claims/?page_size=1", HTTP_HOST="mirror.example.net")
+    assert first.json()["next"].startswith("http://ledger.example.org/")
+    assert again.json()["next"].startswith("http://mirror.example.net/")
+
+
+def test_a_cached_answer_carries_the_same_security_headers(client, ledger):
+    fresh = client.get("/facts/")
+    cached = client.get("/facts/")
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"):
+        assert cached[header] == fresh[header]
+    assert cached["Cache-Control"] == fresh["Cache-Control"]
