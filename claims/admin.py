@@ -7,9 +7,10 @@ same rules as the API.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,10 +41,41 @@ MESSAGE_TEXT_FROZEN = (
     "it would make them say something the source no longer says. Ingest a new version as a new "
     "source instead."
 )
+MESSAGE_BAD_SELECTION = (
+    "The selected rows were not understood; nothing was done. Select them again."
+)
+# Longer searches are cut: each word is one more condition on every searched column, and SQLite
+# refuses a query nested over 1,000 deep (a 500). The public search cuts at 200 characters too.
+SEARCH_MAX_CHARS = 200
+
+
+class TamperProofAdminMixin:
+    """Hand-edited addresses and forged form fields get a message or a 404, never a 500.
+
+    Django's admin and simple-history pass these values to the database unchecked.
+    """
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term[:SEARCH_MAX_CHARS])
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        try:
+            for value in selected:
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, MESSAGE_BAD_SELECTION, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404("No such version.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Publisher)
-class PublisherAdmin(SimpleHistoryAdmin):
+class PublisherAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["name", "part_of", "url"]
     list_filter = [("part_of", admin.RelatedOnlyFieldListFilter)]
@@ -54,7 +86,7 @@ class PublisherAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(SimpleHistoryAdmin):
+class SpeakerAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "description"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
@@ -89,7 +121,7 @@ class ExcerptInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
     list_display = ["title", "publisher", "kind", "published_on", "language", "excerpt_count"]
     list_filter = ["kind", "language", ("publisher", admin.RelatedOnlyFieldListFilter)]
@@ -225,7 +257,7 @@ class QuoteForm(forms.Form):
 
 
 @admin.register(Excerpt)
-class ExcerptAdmin(SimpleHistoryAdmin):
+class ExcerptAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "source", "item", "speaker", "start", "end"]
     list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "speaker"]
     search_fields = ["text", "source__title"]
@@ -297,7 +329,7 @@ class ClaimAdminForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     action_form = ReviewActionForm
     list_display = [
@@ -545,7 +577,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(SimpleHistoryAdmin):
+class DisputeAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     list_display = ["question", "review_state", "claim_count", "updated_at"]
     list_filter = ["review_state"]
     search_fields = ["question", "summary", "slug"]
@@ -571,7 +603,7 @@ class DisputeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     list_display = ["claim", "stance", "excerpt"]
     list_filter = ["stance", ("excerpt__source__publisher", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["claim__text", "excerpt__text"]
@@ -590,7 +622,7 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(TamperProofAdminMixin, admin.ModelAdmin):
     list_display = ["claim", "action", "actor_name", "at", "comment"]
     list_filter = ["action"]
     search_fields = ["claim__text", "actor_name", "comment"]

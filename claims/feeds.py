@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 
 from claims.models import Claim
 
@@ -30,9 +31,13 @@ class ClaimFeed(Feed):
         return f"{claim.get_status_display()}: {claim.text}"
 
     def item_description(self, claim):
-        question = f" It answers: {claim.dispute.question}" if claim.dispute_id else ""
-        speaker = f" Asserted by {claim.speaker.name}." if claim.speaker_id else ""
-        return f"Status: {claim.get_status_display().lower()}.{speaker}{question}"
+        # Atom sends this as <summary type="html">: a reader undoes the XML escaping, then
+        # renders HTML. So what users wrote is HTML-escaped here, or a name could be markup.
+        question = (
+            format_html(" It answers: {}", claim.dispute.question) if claim.dispute_id else ""
+        )
+        speaker = format_html(" Asserted by {}.", claim.speaker.name) if claim.speaker_id else ""
+        return format_html("Status: {}.{}{}", claim.get_status_display().lower(), speaker, question)
 
     def item_pubdate(self, claim):
         return claim.published_at

@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from claims import anchoring
+from claims import anchoring, typed_text
 from claims.querysets import (
     CONTESTED_AT,
     ClaimQuerySet,
@@ -64,7 +64,37 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Publisher(models.Model):
+class LedgerModel(models.Model):
+    """Each field's own validation, plus the rule for what stored text may contain.
+
+    The rule (`claims.typed_text`) is checked in `clean_fields`, which every write runs through
+    `full_clean()`: the services, the seed loader and the admin's forms alike.
+    """
+
+    # Fields holding a source's own words, kept exactly as published (direction controls allowed).
+    verbatim_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if field.name in (exclude or ()) or field.name in errors or not isinstance(value, str):
+                continue
+            found = typed_text.problems(value, verbatim=field.name in self.verbatim_fields)
+            if found:
+                errors[field.name] = found
+        if errors:
+            raise ValidationError(errors)
+
+
+class Publisher(LedgerModel):
     """An outlet or organisation that publishes sources: The Moscow Times, a campaign, an NGO."""
 
     name = models.CharField(max_length=200)
@@ -100,7 +130,7 @@ class Publisher(models.Model):
             raise ValidationError({"part_of": MESSAGE_NESTED_PUBLISHER})
 
 
-class Speaker(models.Model):
+class Speaker(LedgerModel):
     """A person or body whose words or position a claim or a quote carries."""
 
     class Kind(models.TextChoices):
@@ -124,7 +154,7 @@ class Speaker(models.Model):
         return reverse("claims:speaker", kwargs={"slug": self.slug})
 
 
-class Source(models.Model):
+class Source(LedgerModel):
     """One document, with its full text exactly as ingested and the SHA-256 of that text."""
 
     class Kind(models.TextChoices):
@@ -156,6 +186,7 @@ class Source(models.Model):
     history = HistoricalRecords()
 
     objects = SourceQuerySet.as_manager()
+    verbatim_fields = ("text",)
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -185,7 +216,7 @@ class Source(models.Model):
                 raise ValidationError(MESSAGE_TEXT_FROZEN.format(count=quoted))
 
 
-class SourceItem(models.Model):
+class SourceItem(LedgerModel):
     """One dated item of a page that bundles several (a press-release listing, a news feed).
 
     A quote's date is its item's date: "60 officials" in 2011 and "44 names" in 2017 are
@@ -199,6 +230,8 @@ class SourceItem(models.Model):
     start = models.PositiveIntegerField(help_text="Offset of the item's first character.")
     end = models.PositiveIntegerField(help_text="Offset just past the item's last character.")
     history = HistoricalRecords()
+    # The heading is found in the source's text, so it is the source's own words.
+    verbatim_fields = ("heading",)
 
     class Meta:
         ordering = ["source", "start"]
@@ -209,10 +242,10 @@ class SourceItem(models.Model):
 
     def __str__(self):
         date = f" ({self.published_on:%-d %B %Y})" if self.published_on else ""
-        return f"{self.heading}{date}"
+        return f"{typed_text.isolated(self.heading)}{date}"
 
 
-class Excerpt(models.Model):
+class Excerpt(LedgerModel):
     """An exact span of one source's text: what the source says, at these offsets, word for word.
 
     Invariant: `source.text[start:end] == text`. Excerpts are made by `services.excerpt_create`,
@@ -240,6 +273,7 @@ class Excerpt(models.Model):
     history = HistoricalRecords()
 
     objects = ExcerptQuerySet.as_manager()
+    verbatim_fields = ("text", "prefix", "suffix")
 
     class Meta:
         ordering = ["source", "start"]
@@ -251,7 +285,8 @@ class Excerpt(models.Model):
         ]
 
     def __str__(self):
-        return f"“{self.text[:80]}{'…' if len(self.text) > 80 else ''}” ({self.source})"
+        quoted = typed_text.isolated(f"{self.text[:80]}{'…' if len(self.text) > 80 else ''}")
+        return f"“{quoted}” ({self.source})"
 
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#excerpt-{self.pk}"
@@ -274,7 +309,7 @@ class Excerpt(models.Model):
             )
 
 
-class Dispute(models.Model):
+class Dispute(LedgerModel):
     """A question the sources answer differently, grouping the rival claims that answer it."""
 
     question = models.CharField(max_length=300)
@@ -307,7 +342,7 @@ class Dispute(models.Model):
         return self.supported_claims >= CONTESTED_AT
 
 
-class Claim(models.Model):
+class Claim(LedgerModel):
     """One atomic assertion in plain words, tied by evidence to what sources actually said."""
 
     text = models.TextField(help_text="One assertion, in plain words.")
@@ -406,7 +441,7 @@ class Claim(models.Model):
         return grouped
 
 
-class Evidence(models.Model):
+class Evidence(LedgerModel):
     """A claim tied to an excerpt, which either supports or contradicts it."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
@@ -429,7 +464,7 @@ class Evidence(models.Model):
         return f"{self.excerpt} {self.get_stance_display().lower()} “{self.claim}”"
 
 
-class ReviewEvent(models.Model):
+class ReviewEvent(LedgerModel):
     """One step of a claim's review: who moved it from which state to which, when, and why."""
 
     class Action(models.TextChoices):

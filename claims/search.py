@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from claims import typed_text
 from claims.models import Claim, Excerpt, Source
 
 # Results shown per kind; search is for finding, not for paging through the ledger.
@@ -31,7 +32,9 @@ class SearchResults:
 
 
 def search(query: str) -> SearchResults:
-    query = " ".join(query.split())[:200]
+    # Direction controls are invisible and match nothing a reader means; shown back in the
+    # page's title and heading, they would reorder them (see claims.typed_text).
+    query = " ".join(typed_text.without_direction_controls(query).split())[:200]
     results = SearchResults(query=query)
     if not query:
         return results

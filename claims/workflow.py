@@ -20,10 +20,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
+from claims import typed_text
 from claims.models import Claim, Dispute, ReviewEvent, ReviewState
 
 Action = ReviewEvent.Action
+CHANGE_REASON_MAX_LENGTH = 100
 
 # Refused steps are logged (who, what, which claim, why) for the audit trail of attempts that left
 # no ReviewEvent behind; comments and credentials are never logged.
@@ -64,6 +67,10 @@ class InvalidTransition(WorkflowError):
 
 class CommentRequired(InvalidTransition):
     """The step needs a reason, and none was given."""
+
+
+class InvalidComment(WorkflowError):
+    """The comment holds characters that cannot be stored (see `claims.typed_text`)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,11 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
         )
     if transition.comment_required and not comment.strip():
         raise CommentRequired(MESSAGE_COMMENT_REQUIRED)
+    # Checked here because review events are written without a form: the admin's action and
+    # direct callers would otherwise reach the database with it.
+    problems = typed_text.problems(comment)
+    if problems:
+        raise InvalidComment(" ".join(problems))
     if action == Action.PUBLISH:
         if by.pk == claim.created_by_id:
             raise NotAllowed(MESSAGE_FOUR_EYES.format(role="wrote"))
@@ -188,7 +200,10 @@ def claim_transition(
     if transition.target == ReviewState.PUBLISHED:
         current.published_at = timezone.now()
         _publish_dispute_with_first_claim(current.dispute_id)
-    current._change_reason = f"{transition.done}: {comment}".strip(": ")
+    # simple-history's reason column holds 100 characters (longer is a 500 on PostgreSQL); the
+    # whole comment is kept on the ReviewEvent below.
+    reason = f"{transition.done}: {comment}".strip(": ")
+    current._change_reason = Truncator(reason).chars(CHANGE_REASON_MAX_LENGTH)
     current._history_user = by
     current.save()
     ReviewEvent.objects.create(

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ledger.csp.LedgerCSPMiddleware",
+    # A NUL in the path, query or headers is a 400 (PostgreSQL cannot hold it; it is a probe).
+    # Inside the middleware above, so that the 400 page carries the same security headers.
+    "claims.middleware.RefuseNullCharactersMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -188,6 +191,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "claims.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # DRF's parsers; the JSON one answers a body nested too deeply with a 400 instead of a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "claims.api.parsers.LedgerJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["claims.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.LedgerCursorPagination",

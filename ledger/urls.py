@@ -13,3 +13,4 @@ urlpatterns = [
     path("", include("claims.urls")),
 ]
 handler404 = "claims.views.not_found"
+handler400 = "claims.views.bad_request"

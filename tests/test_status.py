@@ -1,6 +1,9 @@
 """The status rule: agreement, contradiction or unverified, from the evidence alone."""
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from claims.models import Claim
 from claims.status import ClaimStatus, compute_status
@@ -118,3 +121,65 @@ def test_status_follows_evidence_as_it_is_added_and_removed():
     services.evidence_remove(evidence=claim.evidence.get(excerpt__text="Two says yes."))
     claim.refresh_from_db()
     assert claim.status == UNVERIFIED
+
+
+# -- properties, over any evidence ----------------------------------------------------------------
+
+PUBLISHER_NAMES = ["times", "ngo", "campaign-a", "campaign-b"]
+any_evidence = st.lists(
+    st.tuples(st.sampled_from(PUBLISHER_NAMES), st.sampled_from(["supports", "contradicts"])),
+    max_size=6,
+)
+
+
+def rule_for(evidence) -> ClaimStatus:
+    supporting = {PARENTS.get(p, p) for p, stance in evidence if stance == "supports"}
+    contradicting = sum(1 for _, stance in evidence if stance == "contradicts")
+    return compute_status(supporting_publishers=supporting, contradicting_excerpts=contradicting)
+
+
+@given(evidence=any_evidence)
+def test_a_contradiction_needs_both_a_supporting_and_a_contradicting_quote(evidence):
+    stances = {stance for _, stance in evidence}
+    assert (rule_for(evidence) == CONTRADICTION) == (stances == {"supports", "contradicts"})
+
+
+@given(evidence=any_evidence)
+def test_agreement_means_two_independent_voices_and_no_contradiction(evidence):
+    voices = {PARENTS.get(p, p) for p, stance in evidence if stance == "supports"}
+    contradicted = any(stance == "contradicts" for _, stance in evidence)
+    assert (rule_for(evidence) == AGREEMENT) == (len(voices) >= 2 and not contradicted)
+
+
+@given(evidence=any_evidence, data=st.data())
+def test_the_order_and_repetition_of_quotes_do_not_change_the_status(evidence, data):
+    shuffled = data.draw(st.permutations(evidence))
+    assert rule_for(shuffled + shuffled) == rule_for(evidence)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(evidence=any_evidence)
+def test_stored_status_and_sql_twin_agree_with_the_rule_for_any_evidence(evidence):
+    # Each example in a savepoint of its own, rolled back: the examples do not see each other.
+    with transaction.atomic():
+        campaign = factories.publisher("Campaign")
+        publishers = {
+            "times": factories.publisher("Times"),
+            "ngo": factories.publisher("NGO"),
+            "campaign-a": factories.publisher("Campaign site A", part_of=campaign),
+            "campaign-b": factories.publisher("Campaign site B", part_of=campaign),
+        }
+        claim = factories.claim()
+        for number, (publisher, stance) in enumerate(evidence):
+            text = f"Quote number {number} says what it says."
+            source = factories.source(text, publisher_=publishers[publisher])
+            factories.evidence(claim, source, text, stance)
+        claim.refresh_from_db()
+        assert claim.status == rule_for(evidence)
+        assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == claim.status
+        transaction.set_rollback(True)

@@ -1,5 +1,11 @@
 """Turn the ledger's own refusals into HTTP answers with a clear message, never a 500."""
 
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import status
@@ -7,6 +13,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from claims import anchoring, workflow
+
+MESSAGE_TOO_LARGE = (
+    "The request body is larger than this server accepts ({limit} MB); nothing was saved. "
+    "Send less: a quote is a passage of its source, not the source itself."
+)
+MESSAGE_TOO_MANY_FIELDS = (
+    "The request has more form fields or files than this server accepts; send only the fields "
+    "the endpoint takes."
+)
+
+
+def too_large_message() -> str:
+    return MESSAGE_TOO_LARGE.format(limit=round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1))
 
 
 def anchoring_error_body(error: anchoring.AnchoringError) -> dict:
@@ -33,7 +52,7 @@ def exception_handler(exc, context):
         return Response(
             {"detail": exc.message, "code": "not_allowed"}, status=status.HTTP_403_FORBIDDEN
         )
-    if isinstance(exc, workflow.CommentRequired):
+    if isinstance(exc, (workflow.CommentRequired, workflow.InvalidComment)):
         return Response({"comment": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, workflow.WorkflowError):
         return Response(
@@ -51,5 +70,16 @@ def exception_handler(exc, context):
                 "code": "protected",
             },
             status=status.HTTP_409_CONFLICT,
+        )
+    # Django raises these while reading the body; left alone they become Django's bare HTML 400.
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": too_large_message(), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response(
+            {"detail": MESSAGE_TOO_MANY_FIELDS, "code": "too_many_fields"},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)

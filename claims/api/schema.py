@@ -47,4 +47,5 @@ class LedgerAutoSchema(AutoSchema):
             ("403", "Not allowed (permission, or the four-eyes rule)."),
             ("404", "No such record."),
             ("409", "Stale version, a step the claim's state forbids, or a protected record."),
+            ("413", "The body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."),
         ]

@@ -1,0 +1,59 @@
+"""What stored text may contain: one rule for every door (admin, API, loader, ingest, services).
+
+- **NUL** (U+0000) is refused everywhere. No document or claim contains it on purpose (it comes
+  from a bad copy or conversion) and PostgreSQL cannot store it in text: refusing it here turns
+  a crash at `save()` into a message that names the field.
+- **Direction controls** (the bidirectional embedding, override and isolate characters,
+  U+202A–U+202E and U+2066–U+2069) are refused in text editors type: claims, questions,
+  summaries, names, titles, notes, comments. They make text display in an order other than the
+  one it is written in (the "Trojan Source" trick), so a claim or a name could read as something
+  it does not say; right-to-left words display correctly without them, and the marks U+200E and
+  U+200F stay allowed for the rare real need.
+- **A source's own words are kept exactly** (its SHA-256 and every quote's offsets depend on
+  them, and a right-to-left document may use direction controls legitimately), so its text, its
+  excerpts and its item headings may carry direction controls. Pages show such words inside
+  `<bdi>` (or a block of their own), so that they cannot reorder the page around them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+NULL_CHARACTER = "\x00"
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Django's wording (ProhibitNullCharactersValidator, which forms and DRF fields apply), so the
+# admin, the API and the services say the same thing.
+MESSAGE_NULL_CHARACTER = "Null characters are not allowed."
+MESSAGE_DIRECTION_CONTROL = (
+    "This text contains {names}: invisible characters that make text display in a different "
+    "order from the one it is written in. Remove them; right-to-left words display correctly "
+    "without them."
+)
+
+
+def problems(value: str, *, verbatim: bool = False) -> list[str]:
+    """Why `value` cannot be stored; empty when it can. `verbatim` text is a source's own words."""
+    found = []
+    if NULL_CHARACTER in value:
+        found.append(MESSAGE_NULL_CHARACTER)
+    controls = sorted(DIRECTION_CONTROLS.intersection(value))
+    if controls and not verbatim:
+        names = ", ".join(f"U+{ord(c):04X} ({unicodedata.name(c)})" for c in controls)
+        found.append(MESSAGE_DIRECTION_CONTROL.format(names=names))
+    return found
+
+
+def without_direction_controls(value: str) -> str:
+    """`value` with its direction controls removed: for text typed to look for, not to store."""
+    return "".join(c for c in value if c not in DIRECTION_CONTROLS)
+
+
+# First Strong Isolate … Pop Directional Isolate: the plain-text twin of HTML's <bdi>.
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(value: str) -> str:
+    """A source's own words, isolated for plain-text displays (admin lists, choices, messages)
+    when they carry direction controls, so that those cannot reorder what follows them."""
+    return f"{FSI}{value}{PDI}" if DIRECTION_CONTROLS.intersection(value) else value
