@@ -72,3 +72,22 @@ $(BENCH_VENV)/bin/datasette: benchmarks/datasette-constraints.txt
 
 bench: $(STAMP) var /usr/bin/wrk $(BENCH_VENV)/bin/datasette
 	$(BIN)/python benchmarks/run.py --postgres "$(BENCH_POSTGRES)" $(BENCH_ARGS)
+
+# The soak (not part of `make test`): gunicorn (production settings, 2 workers) under 32 clients
+# and a mixed load of pages, API lists, conditional GETs and editor writes, on SQLite and then on
+# PostgreSQL if the server answers (a database created for the run and dropped after it). Fails
+# on any error, a restarted worker or growing worker memory. `soak-short` is the CI gate; its
+# results go under var/, the full run's to benchmarks/results/.
+.PHONY: soak soak-short
+SOAK_POSTGRES ?= postgres://postgres@127.0.0.1:5432/ledger_soak
+SOAK_ARGS ?=
+
+soak: $(STAMP) var
+	$(BIN)/python -m benchmarks.soak --duration 180 --postgres "$(SOAK_POSTGRES)" $(SOAK_ARGS)
+
+# Short enough for CI (~2 minutes for both databases). Workers are still settling into their
+# working set after 15 s, so this gate allows 25 % growth: it catches errors and gross leaks;
+# the full run holds memory to 20 % over three minutes and reports its trend.
+soak-short: $(STAMP) var
+	$(BIN)/python -m benchmarks.soak --duration 20 --warmup 15 --memory-threshold 0.25 \
+		--results var/soak-results --postgres "$(SOAK_POSTGRES)" $(SOAK_ARGS)

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,15 +15,14 @@ from knox.views import LoginView as KnoxLoginView
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ParseError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
-from claims import services, structured_data, typed_text, workflow
+from claims import services, structured_data, workflow
 from claims.api import serializers as s
-from claims.api.authentication import ThrottledBasicAuthentication
+from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
 from claims.api.pagination import CreationOrderPagination
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
@@ -413,34 +411,11 @@ class TokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField()
 
 
-class LedgerBasicAuthentication(ThrottledBasicAuthentication):
-    """HTTP Basic, reading the request's form body before any password is checked, and taking a
-    NUL in the decoded name or password for wrong credentials."""
-
-    def authenticate(self, request):
-        # django-axes records a failed login with the request's form data. A body it cannot read
-        # (over the size limit, malformed) would make it fail before recording: wrong passwords
-        # would then never count towards the lockout, and a 200 would still tell the right one.
-        # So such a body is refused (413/400) before the credentials are looked at.
-        try:
-            request._request.POST  # noqa: B018 (reading it is the point)
-        except MultiPartParserError as error:
-            raise ParseError(f"Multipart form parse error - {error}") from error
-        return super().authenticate(request)
-
-    def authenticate_credentials(self, userid, password, request=None):
-        # Base64 carries a NUL past every check on the raw header; looked up as a username, it
-        # would reach the database, which cannot hold it (a 500 on PostgreSQL).
-        if typed_text.NULL_CHARACTER in userid + password:
-            raise AuthenticationFailed("Invalid username/password.")
-        return super().authenticate_credentials(userid, password, request)
-
-
 @extend_schema(request=None, responses={200: TokenSerializer, 401: OpenApiResponse()})
 class LoginView(KnoxLoginView):
     """Exchange a username and password (HTTP Basic) for an API token, stored hashed."""
 
-    authentication_classes = [LedgerBasicAuthentication, SessionAuthentication]
+    authentication_classes = [LoginBasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get_post_response_data(self, request, token, instance):
