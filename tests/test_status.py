@@ -70,9 +70,8 @@ def test_status_rule(evidence, expected):
     )
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(("evidence", "expected"), STATUS_TABLE)
-def test_stored_status_and_its_sql_twin_follow_the_rule(evidence, expected):
+def claim_with(evidence) -> Claim:
+    """A claim with one quote per (publisher, stance) pair, from the four publishers above."""
     campaign = factories.publisher("Campaign")
     publishers = {
         "times": factories.publisher("Times"),
@@ -85,8 +84,14 @@ def test_stored_status_and_its_sql_twin_follow_the_rule(evidence, expected):
         text = f"Quote number {number} says what it says."
         source = factories.source(text, publisher_=publishers[publisher])
         factories.evidence(claim, source, text, stance)
-
     claim.refresh_from_db()
+    return claim
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("evidence", "expected"), STATUS_TABLE)
+def test_stored_status_and_its_sql_twin_follow_the_rule(evidence, expected):
+    claim = claim_with(evidence)
     assert claim.status == expected
     assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == expected
 
@@ -167,19 +172,7 @@ def test_the_order_and_repetition_of_quotes_do_not_change_the_status(evidence, d
 def test_stored_status_and_sql_twin_agree_with_the_rule_for_any_evidence(evidence):
     # Each example in a savepoint of its own, rolled back: the examples do not see each other.
     with transaction.atomic():
-        campaign = factories.publisher("Campaign")
-        publishers = {
-            "times": factories.publisher("Times"),
-            "ngo": factories.publisher("NGO"),
-            "campaign-a": factories.publisher("Campaign site A", part_of=campaign),
-            "campaign-b": factories.publisher("Campaign site B", part_of=campaign),
-        }
-        claim = factories.claim()
-        for number, (publisher, stance) in enumerate(evidence):
-            text = f"Quote number {number} says what it says."
-            source = factories.source(text, publisher_=publishers[publisher])
-            factories.evidence(claim, source, text, stance)
-        claim.refresh_from_db()
+        claim = claim_with(evidence)
         assert claim.status == rule_for(evidence)
         assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == claim.status
         transaction.set_rollback(True)
