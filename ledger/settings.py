@@ -90,6 +90,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LEDGER_LOGIN_COOLOFF_M
 # would punish a whole newsroom behind one NAT. The pair is what a guesser cannot rotate cheaply.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every management command; failed logins and lockouts are still logged.
+AXES_VERBOSE = False
 # Behind a proxy, set LEDGER_PROXY_COUNT so the client address is read from X-Forwarded-For.
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("LEDGER_PROXY_COUNT", "0")) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
