@@ -226,7 +226,7 @@ def scenarios(ledger: str, floor: str | None, datasette: str | None, pages: int)
     claims_first = f"{ledger}/api/v1/claims/?status=agreement&page_size=50"
     claim_paths = walk(claims_first, pages)
     ids = [row["id"] for row in get_json(claims_first)["results"]]
-    disputes = [d["slug"] for d in get_json(f"{ledger}/api/v1/disputes/")][:50]
+    disputes = [d["slug"] for d in get_json(f"{ledger}/api/v1/disputes/")["results"]]
     sources = [s["slug"] for s in get_json(f"{ledger}/api/v1/sources/?page_size=50")["results"]]
     with urllib.request.urlopen(claims_first) as response:
         etag = response.headers["ETag"]

@@ -260,7 +260,7 @@ def discover(port: int) -> Targets:
     if stylesheet is None:
         raise RuntimeError(MESSAGE_NO_STYLESHEET)
     targets = Targets(
-        disputes=[d["slug"] for d in json.loads(get("/api/v1/disputes/"))],
+        disputes=[d["slug"] for d in json.loads(get("/api/v1/disputes/?page_size=200"))["results"]],
         claim_pages=[path_of(c["url"]) for c in claims],
         claim_ids=[c["id"] for c in claims],
         sources=[s["slug"] for s in sources],

@@ -79,7 +79,7 @@ class DisputeQuerySet(models.QuerySet):
         return (
             self.with_support_counts()
             .annotate(contradicted_claims=in_contradiction)
-            .order_by("-contradicted_claims", "-supported_claims", "question")
+            .order_by("-contradicted_claims", "-supported_claims", "question", "pk")
         )
 
 

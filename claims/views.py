@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -47,9 +47,14 @@ def by_slug_or_id(queryset, key):
     return found
 
 
+HOME_DISPUTES = 30
+HOME_SOURCES = 30
+
+
 @public
 def home(request):
-    disputes = Dispute.objects.published().contested_first().with_published_claims()
+    disputes = Dispute.objects.published()
+    sources = Source.objects.published()
     counts = dict(
         Claim.objects.published().values_list("status").annotate(n=Count("pk")).order_by()
     )
@@ -58,9 +63,15 @@ def home(request):
         request,
         "claims/home.html",
         {
-            "disputes": disputes,
+            # An archive holds thousands of each: the front page shows the most disputed
+            # questions and the latest sources, and says how many there are in all.
+            "disputes": disputes.contested_first().with_published_claims()[:HOME_DISPUTES],
+            "dispute_count": disputes.count(),
             "status_counts": status_counts,
-            "sources": Source.objects.published().select_related("publisher"),
+            "sources": sources.select_related("publisher").order_by(
+                F("published_on").desc(nulls_last=True), "pk"
+            )[:HOME_SOURCES],
+            "source_count": sources.count(),
         },
     )
 

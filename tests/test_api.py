@@ -612,3 +612,25 @@ def test_schema_and_docs_are_served(api):
     docs = api.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert ReviewState.PUBLISHED  # the schema names review states from the same choices
+
+
+def test_disputes_come_in_numbered_pages_most_disputed_first(api, ledger):
+    for number in range(3):
+        factories.dispute(f"A quiet question {number}?")
+    first = api.get(f"{API}/disputes/?page_size=2").json()
+    assert first["count"] == 4
+    assert first["results"][0]["slug"] == ledger["dispute"].slug  # the contested one
+    assert len(first["results"]) == 2 and first["next"]
+    rest = api.get(first["next"]).json()
+    assert len(rest["results"]) == 2 and rest["next"] is None
+    slugs = [d["slug"] for d in first["results"] + rest["results"]]
+    assert len(set(slugs)) == 4
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("page_size=0", "page_size"), ("page=99", "page"), ("page=x", "page")]
+)
+def test_a_dispute_page_that_does_not_exist_is_a_bad_request(api, ledger, query, field):
+    response = api.get(f"{API}/disputes/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()

@@ -299,3 +299,13 @@ def test_json_ld_cannot_break_out_of_its_script_block(client, dispute_with_rival
     page = html_of(client, claim.get_absolute_url())
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
     assert json.loads(block)["claimReviewed"] == "</script><script>alert(1)</script>"
+
+
+def test_an_archive_front_page_shows_the_most_disputed_and_says_how_many_in_all(client):
+    from claims.views import HOME_DISPUTES
+
+    for number in range(HOME_DISPUTES + 5):
+        factories.dispute(f"Question number {number}?")
+    html = client.get("/").content.decode()
+    assert html.count('class="dispute-card"') == HOME_DISPUTES
+    assert f"The {HOME_DISPUTES} most disputed of {HOME_DISPUTES + 5} questions." in html

@@ -28,8 +28,22 @@ def all_publishers(request):
     return Publisher.objects.all()
 
 
-# Query parameters every list understands, besides its filters.
-COMMON_PARAMETERS = {"cursor", "page_size", "format", "ordering"}
+# Query parameters every list understands, besides its filters and its paginator's.
+COMMON_PARAMETERS = {"format"}
+PAGINATION_PARAMETERS = (
+    "cursor_query_param",
+    "page_query_param",
+    "page_size_query_param",
+    "ordering_param",
+)
+
+
+def pagination_parameters(view) -> set[str]:
+    """The query parameters the view's paginator reads (cursor or page, size, ordering)."""
+    paginator = getattr(view, "paginator", None)
+    return {
+        getattr(paginator, name) for name in PAGINATION_PARAMETERS if getattr(paginator, name, None)
+    }
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -40,7 +54,7 @@ class StrictFilterBackend(DjangoFilterBackend):
             # Filters choose rows of a list; one record is found by its key whatever its state.
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
-        allowed = set(COMMON_PARAMETERS)
+        allowed = COMMON_PARAMETERS | pagination_parameters(view)
         if filterset_class is not None:
             allowed |= set(filterset_class.base_filters)
         errors = {

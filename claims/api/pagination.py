@@ -1,5 +1,21 @@
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+
+def strict_page_size(paginator, request) -> int:
+    """The requested page size, or a 400 that says what is allowed (DRF would ignore it)."""
+    requested = request.query_params.get(paginator.page_size_query_param)
+    if requested is None:
+        return paginator.page_size
+    if not requested.isdigit() or not 1 <= int(requested) <= paginator.max_page_size:
+        raise ValidationError(
+            {
+                paginator.page_size_query_param: [
+                    f"A whole number from 1 to {paginator.max_page_size}, not {requested!r}."
+                ]
+            }
+        )
+    return int(requested)
 
 
 class LedgerCursorPagination(CursorPagination):
@@ -26,18 +42,7 @@ class LedgerCursorPagination(CursorPagination):
             ) from error
 
     def get_page_size(self, request):
-        requested = request.query_params.get(self.page_size_query_param)
-        if requested is None:
-            return self.page_size
-        if not requested.isdigit() or not 1 <= int(requested) <= self.max_page_size:
-            raise ValidationError(
-                {
-                    self.page_size_query_param: [
-                        f"A whole number from 1 to {self.max_page_size}, not {requested!r}."
-                    ]
-                }
-            )
-        return int(requested)
+        return strict_page_size(self, request)
 
     def get_ordering(self, request, queryset, view):
         requested = request.query_params.get(self.ordering_param)
@@ -56,3 +61,22 @@ class CreationOrderPagination(LedgerCursorPagination):
 
     ordering = ("id",)
     orderings = ["id", "-id"]
+
+
+class RankedPagination(PageNumberPagination):
+    """Numbered pages, for a list in an order of merit rather than of change (disputes, most
+    disputed first), where a cursor has no stable position to hold."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request):
+        return strict_page_size(self, request)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF answers a page past the end, or not a number, with 404; it is a bad parameter.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:
+            raise ValidationError({self.page_query_param: [str(error.detail)]}) from error

@@ -24,7 +24,7 @@ from claims import services, structured_data, workflow
 from claims.api import serializers as s
 from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
-from claims.api.pagination import CreationOrderPagination
+from claims.api.pagination import CreationOrderPagination, RankedPagination
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
@@ -242,7 +242,7 @@ class DisputeViewSet(
 
     serializer_class = s.DisputeSerializer
     lookup_field = "slug"
-    pagination_class = None
+    pagination_class = RankedPagination
 
     def get_queryset(self):
         return Dispute.objects.published().contested_first().with_published_claims()
