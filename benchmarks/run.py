@@ -323,8 +323,8 @@ def anchoring_throughput() -> dict:
     """Excerpts anchored per second in 100 KB documents, exact and normalised."""
     code = r"""
 import random, time
-from claims.anchoring import anchor
-from claims.generation import _text
+from claims.rules.anchoring import anchor
+from claims.ops.generation import _text
 rng = random.Random(1)
 text = _text(rng, 100_000)
 spans = []

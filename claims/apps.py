@@ -7,6 +7,6 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from claims import cache
+        from ledger import cache
 
         cache.connect_signals()

@@ -1,7 +1,7 @@
 """The ledger's data: sources and the excerpts cut from them, claims and the evidence behind them.
 
 Rules that span several rows (anchoring a quote, recomputing a status, publishing) live in
-`anchoring`, `status` and `services`; models hold data, labels and the constraints a database
+`claims.rules` and `claims.services`; models hold data, labels and the constraints a database
 can enforce on its own.
 """
 
@@ -16,17 +16,23 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from claims import anchoring, typed_text
+from claims.choices import (
+    ClaimStatus,
+    ReviewAction,
+    ReviewState,
+    SourceKind,
+    SpeakerKind,
+    Stance,
+)
 from claims.querysets import (
     CONTESTED_AT,
     ClaimQuerySet,
     DisputeQuerySet,
     EvidenceQuerySet,
     ExcerptQuerySet,
-    ReviewState,
     SourceQuerySet,
 )
-from claims.status import ClaimStatus, Stance
+from claims.rules import anchoring, typed_text
 
 __all__ = [
     "Claim",
@@ -67,8 +73,8 @@ def sha256_of(text: str) -> str:
 class LedgerModel(models.Model):
     """Each field's own validation, plus the rule for what stored text may contain.
 
-    The rule (`claims.typed_text`) is checked in `clean_fields`, which every write runs through
-    `full_clean()`: the services, the seed loader and the admin's forms alike.
+    The rule (`claims.rules.typed_text`) is checked in `clean_fields`, which every write runs
+    through `full_clean()`: the services, the seed loader and the admin's forms alike.
     """
 
     # Fields holding a source's own words, kept exactly as published (direction controls allowed).
@@ -133,10 +139,7 @@ class Publisher(LedgerModel):
 class Speaker(LedgerModel):
     """A person or body whose words or position a claim or a quote carries."""
 
-    class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANISATION = "organisation", "Organisation"
-        GOVERNMENT = "government", "Government body"
+    Kind = SpeakerKind
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -157,11 +160,7 @@ class Speaker(LedgerModel):
 class Source(LedgerModel):
     """One document, with its full text exactly as ingested and the SHA-256 of that text."""
 
-    class Kind(models.TextChoices):
-        NEWS_ARTICLE = "news_article", "News article"
-        PRESS_RELEASE = "press_release", "Press release"
-        BACKGROUND = "background", "Background page"
-        STATEMENT = "statement", "Statement"
+    Kind = SourceKind
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=100, unique=True)
@@ -467,12 +466,7 @@ class Evidence(LedgerModel):
 class ReviewEvent(LedgerModel):
     """One step of a claim's review: who moved it from which state to which, when, and why."""
 
-    class Action(models.TextChoices):
-        SUBMIT = "submit", "Submitted for review"
-        PUBLISH = "publish", "Published"
-        REQUEST_CHANGES = "request_changes", "Changes requested"
-        REJECT = "reject", "Rejected"
-        WITHDRAW = "withdraw", "Withdrawn"
+    Action = ReviewAction
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="review_events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -495,7 +489,7 @@ class ReviewEvent(LedgerModel):
 
 
 class LedgerState(models.Model):
-    """One row: a token replaced after every committed write (see `claims.cache`)."""
+    """One row: a token replaced after every committed write (see `ledger.cache`)."""
 
     SINGLETON = 1
 

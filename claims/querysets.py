@@ -11,21 +11,14 @@ from django.db import models
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 
-from claims.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT, ClaimStatus, Stance
+from claims.choices import ClaimStatus, ReviewState, Stance
+from claims.rules.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT
 
 # A dispute is contested when this many of its published claims have support.
 CONTESTED_AT = 2
 
 # Evidence in the order readers see it: supporting first, then by source and position.
 EVIDENCE_ORDER = ("stance", "excerpt__source_id", "excerpt__start", "id")
-
-
-class ReviewState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    REJECTED = "rejected", "Rejected"
 
 
 def published_q(prefix: str = "") -> Q:
@@ -101,7 +94,7 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def with_computed_status(self):
-        """Annotate `computed_status`: the status rule of `claims.status`, in SQL.
+        """Annotate `computed_status`: the status rule of `claims.rules.status`, in SQL.
 
         The stored `status` must always equal it; `verify_ledger` checks, and a table-driven test
         holds this twin to `compute_status`.

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     # ETag from the response body, and 304 Not Modified for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     # Anonymous GETs of public pages and the read API from the shared response cache.
-    "claims.cache.AnonymousResponseCacheMiddleware",
+    "ledger.cache.AnonymousResponseCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "ledger.csp.LedgerCSPMiddleware",
     # A NUL in the path, query or headers is a 400 (PostgreSQL cannot hold it; it is a probe).
     # Inside the middleware above, so that the 400 page carries the same security headers.
-    "claims.middleware.RefuseNullCharactersMiddleware",
+    "ledger.middleware.RefuseNullCharactersMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -111,8 +111,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.ledger",
+                "claims.web.context_processors.ledger",
             ],
+            # Template tags live with the edge that uses them, not in an app-wide folder.
+            "libraries": {
+                "ledger": "claims.web.templatetags.ledger",
+                "editorial": "claims.admin.templatetags",
+            },
         },
     },
 ]
@@ -231,8 +236,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "SourceKindEnum": "claims.models.Source.Kind",
-        "SpeakerKindEnum": "claims.models.Speaker.Kind",
+        "SourceKindEnum": "claims.choices.SourceKind",
+        "SpeakerKindEnum": "claims.choices.SpeakerKind",
     },
 }
 

@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    path("", include("claims.urls")),
+    path("", include("claims.web.urls")),
 ]
-handler404 = "claims.views.not_found"
-handler400 = "claims.views.bad_request"
+handler404 = "ledger.errors.not_found"
+handler400 = "ledger.errors.bad_request"

@@ -35,9 +35,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from claims import services, workflow  # noqa: E402
-from claims.generation import Scale, generate_ledger  # noqa: E402
+from claims import services
 from claims.models import Claim, ReviewEvent  # noqa: E402
+from claims.ops.generation import Scale, generate_ledger  # noqa: E402
+from claims.services import workflow  # noqa: E402
 from tests import factories  # noqa: E402
 
 # How long a racer pauses between reading the claim and saving it. Long enough that, were nothing

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from claims.seeding import load_ledger
+from claims.ops.loader import load_ledger
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from claims import services, workflow
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -30,6 +30,7 @@ from claims.models import (
     Source,
     Speaker,
 )
+from claims.services import workflow
 
 pytestmark = pytest.mark.django_db
 

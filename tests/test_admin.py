@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Claim, Evidence, Excerpt, ReviewEvent, ReviewState, Source
-from claims.workflow import claim_transition
+from claims.services.workflow import claim_transition
 from tests import factories
 
 pytestmark = pytest.mark.django_db

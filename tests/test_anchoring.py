@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from claims.anchoring import (
+from claims.rules.anchoring import (
     MESSAGE_EMPTY,
     EmptyQuote,
     QuoteAmbiguous,

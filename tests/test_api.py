@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims import services, workflow
+from claims import services
 from claims.models import Claim, Excerpt, ReviewState, Source
+from claims.services import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db

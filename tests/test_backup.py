@@ -21,8 +21,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from psycopg import sql
 
-from claims import backup, services
-from claims.integrity import find_problems
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -36,7 +35,9 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.workflow import claim_transition
+from claims.ops import backup
+from claims.ops.integrity import find_problems
+from claims.services.workflow import claim_transition
 
 # The cross-database round trip creates (and drops) this database on the server it names.
 POSTGRES_URL = os.environ.get(

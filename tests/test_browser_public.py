@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from claims.seeding import load_ledger
+from claims.ops.loader import load_ledger
 
 pytestmark = [
     pytest.mark.browser,

@@ -35,8 +35,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from claims.generation import Scale, generate_ledger
-from claims.workflow import MESSAGE_STALE, MESSAGE_WRONG_STATE
+from claims.ops.generation import Scale, generate_ledger
+from claims.services.workflow import MESSAGE_STALE, MESSAGE_WRONG_STATE
 from tests import concurrent_writer
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -3,8 +3,6 @@
 import pytest
 from django.core.management import call_command
 
-from claims.generation import Scale, generate_ledger
-from claims.integrity import find_problems
 from claims.models import (
     Claim,
     Dispute,
@@ -15,6 +13,8 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
+from claims.ops.generation import Scale, generate_ledger
+from claims.ops.integrity import find_problems
 
 pytestmark = pytest.mark.django_db
 

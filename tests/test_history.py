@@ -13,9 +13,10 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims import services, workflow
+from claims import services
 from claims.models import Claim, Dispute, Evidence, Excerpt, Publisher, Source, Speaker
-from claims.seeding import load_ledger
+from claims.ops.loader import load_ledger
+from claims.services import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db

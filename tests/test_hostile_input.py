@@ -32,8 +32,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
-from claims import services, typed_text, workflow
-from claims import urls as claims_urls
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -45,7 +44,10 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.seeding import LedgerFileError, load_ledger
+from claims.ops.loader import LedgerFileError, load_ledger
+from claims.rules import typed_text
+from claims.services import workflow
+from claims.web import urls as claims_urls
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -265,7 +267,7 @@ class HostileLedger:
 def build_hostile_ledger(payload: str, editor, reviewer) -> HostileLedger:
     """Every user-written field carries `payload`, written through the services and workflow.
 
-    Direction controls are refused in typed text (see `claims.typed_text`), so a payload with
+    Direction controls are refused in typed text (see `claims.rules.typed_text`), so a payload with
     them goes into the source's own words only: its text, its item headings and its quotes.
     """
     verbatim = f"{MARKER} {payload}"

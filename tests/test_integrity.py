@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from claims import services
 from claims.models import Claim, Excerpt, Source
-from claims.seeding import read_manifest
+from claims.ops.loader import read_manifest
 from tests import factories
 
 SEEDS = Path(settings.LEDGER_SEEDS_DIR)

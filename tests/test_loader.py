@@ -17,7 +17,7 @@ from claims.models import (
     Source,
     SourceItem,
 )
-from claims.seeding import LedgerFileError, load_ledger
+from claims.ops.loader import LedgerFileError, load_ledger
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims import workflow
 from claims.models import ReviewState
+from claims.services import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -302,7 +302,7 @@ def test_json_ld_cannot_break_out_of_its_script_block(client, dispute_with_rival
 
 
 def test_an_archive_front_page_shows_the_most_disputed_and_says_how_many_in_all(client):
-    from claims.views import HOME_DISPUTES
+    from claims.web.views import HOME_DISPUTES
 
     for number in range(HOME_DISPUTES + 5):
         factories.dispute(f"Question number {number}?")

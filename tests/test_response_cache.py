@@ -5,8 +5,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from claims import cache, services, workflow
+from claims import services
 from claims.models import Claim, LedgerState
+from claims.services import workflow
+from ledger import cache
 from tests import factories
 
 # Real commits: the cache learns of a write when its transaction commits.
@@ -112,7 +114,7 @@ def test_a_cached_page_still_answers_a_conditional_request_with_304(client, ledg
 
 
 def test_bulk_writers_replace_the_token_themselves(ledger):
-    from claims.generation import Scale, generate_ledger
+    from claims.ops.generation import Scale, generate_ledger
 
     before = cache.change_token()
     generate_ledger(

@@ -5,7 +5,7 @@ import re
 from django.core.management import call_command
 
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source
-from claims.seeding import load_ledger
+from claims.ops.loader import load_ledger
 
 
 def test_the_curated_ledger_is_substantial_and_uses_every_document(seeded_ledger):

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
-from claims import anchoring, services
+from claims import services
 from claims.models import Excerpt, Source
+from claims.rules import anchoring
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claims.choices import ClaimStatus
 from claims.models import Claim
-from claims.status import ClaimStatus, compute_status
+from claims.rules.status import compute_status
 from tests import factories
 
 AGREEMENT, CONTRADICTION, UNVERIFIED = (

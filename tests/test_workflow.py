@@ -4,7 +4,7 @@ import pytest
 
 from claims import services
 from claims.models import Claim, ReviewEvent, ReviewState
-from claims.workflow import (
+from claims.services.workflow import (
     MESSAGE_COMMENT_REQUIRED,
     MESSAGE_NO_EVIDENCE,
     EditConflict,

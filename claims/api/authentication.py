@@ -6,7 +6,7 @@ from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
-from claims import typed_text
+from claims.rules import typed_text
 
 MESSAGE_LOCKED_OUT = (
     "Too many failed logins for this account from your address. Wait {minutes} minutes, "

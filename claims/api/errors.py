@@ -1,6 +1,5 @@
 """Turn the ledger's own refusals into HTTP answers with a clear message, never a 500."""
 
-from django.conf import settings
 from django.core.exceptions import (
     RequestDataTooBig,
     TooManyFieldsSent,
@@ -12,20 +11,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from claims import anchoring, workflow
-
-MESSAGE_TOO_LARGE = (
-    "The request body is larger than this server accepts ({limit} MB); nothing was saved. "
-    "Send less: a quote is a passage of its source, not the source itself."
-)
-MESSAGE_TOO_MANY_FIELDS = (
-    "The request has more form fields or files than this server accepts; send only the fields "
-    "the endpoint takes."
-)
-
-
-def too_large_message() -> str:
-    return MESSAGE_TOO_LARGE.format(limit=round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1))
+from claims.rules import anchoring
+from claims.services import workflow
+from ledger.errors import MESSAGE_TOO_MANY_FIELDS, too_large_message
 
 
 def anchoring_error_body(error: anchoring.AnchoringError) -> dict:

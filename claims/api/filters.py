@@ -5,9 +5,9 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from claims.choices import ClaimStatus, Stance
 from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Source, Speaker
-from claims.search import matching
-from claims.status import ClaimStatus, Stance
+from claims.reads.search import matching
 
 
 # Filters are deep-copied for every request; a queryset in a filter is expensive to copy, a

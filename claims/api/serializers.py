@@ -1,7 +1,7 @@
 """The API's response shapes, each defined once, and the input it accepts.
 
 Serializers shape data and validate input; writes go through `claims.services` and
-`claims.workflow`, so the API enforces exactly the rules the admin does.
+`claims.services.workflow`, so the API enforces exactly the rules the admin does.
 """
 
 from collections.abc import Mapping
@@ -11,7 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims import services, typed_text
+from claims import services
+from claims.choices import Stance
 from claims.models import (
     Claim,
     Dispute,
@@ -22,7 +23,7 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.status import Stance
+from claims.rules import typed_text
 
 MESSAGE_UNKNOWN_FIELD = "Unknown field. This request takes: {allowed}."
 MESSAGE_NOT_A_STRING = "Not a valid string: send this field as text in quotes."

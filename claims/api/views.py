@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
-from claims import services, structured_data, workflow
+from claims import services
 from claims.api import serializers as s
 from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
@@ -28,6 +28,8 @@ from claims.api.pagination import CreationOrderPagination, RankedPagination
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
+from claims.reads import structured_data
+from claims.services import workflow
 
 Action = ReviewEvent.Action
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.backup import export_ledger
+from claims.ops.backup import export_ledger
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from claims.generation import Scale, generate_ledger
+from claims.ops.generation import Scale, generate_ledger
 
 
 class Command(BaseCommand):

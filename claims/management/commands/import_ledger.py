@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.backup import BackupError, import_ledger
+from claims.ops.backup import BackupError, import_ledger
 
 
 class Command(BaseCommand):

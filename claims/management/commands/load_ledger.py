@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.seeding import LedgerFileError, load_ledger
+from claims.ops.loader import LedgerFileError, load_ledger
 
 
 class Command(BaseCommand):

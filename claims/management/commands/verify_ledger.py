@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.integrity import find_problems
+from claims.ops.integrity import find_problems
 
 
 class Command(BaseCommand):

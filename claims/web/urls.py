@@ -1,9 +1,9 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from claims import views
-from claims.feeds import ClaimFeed
-from claims.sitemaps import SITEMAPS
+from claims.web import views
+from claims.web.feeds import ClaimFeed
+from claims.web.sitemaps import SITEMAPS
 
 app_name = "claims"
 

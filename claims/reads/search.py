@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from claims import typed_text
 from claims.models import Claim, Excerpt, Source
+from claims.rules import typed_text
 
 # Results shown per kind; search is for finding, not for paging through the ledger.
 LIMIT = 25
@@ -33,7 +33,7 @@ class SearchResults:
 
 def search(query: str) -> SearchResults:
     # Direction controls are invisible and match nothing a reader means; shown back in the
-    # page's title and heading, they would reorder them (see claims.typed_text).
+    # page's title and heading, they would reorder them (see claims.rules.typed_text).
     query = " ".join(typed_text.without_direction_controls(query).split())[:200]
     results = SearchResults(query=query)
     if not query:

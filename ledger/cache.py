@@ -72,8 +72,8 @@ def _on_write(sender, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    post_save.connect(_on_write, dispatch_uid="claims.cache.saved")
-    post_delete.connect(_on_write, dispatch_uid="claims.cache.deleted")
+    post_save.connect(_on_write, dispatch_uid="ledger.cache.saved")
+    post_delete.connect(_on_write, dispatch_uid="ledger.cache.deleted")
 
 
 def _is_cacheable(request) -> bool:

@@ -6,21 +6,18 @@ Views parse the request, call a queryset or a read helper, and render; nothing h
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Count, F, Prefetch
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from claims import highlighting, structured_data
-from claims.api.errors import MESSAGE_TOO_MANY_FIELDS, too_large_message
-from claims.filters import FactFilter
-from claims.middleware import NullCharacterInRequest
+from claims.choices import ClaimStatus
 from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source, Speaker
-from claims.search import search as run_search
-from claims.status import ClaimStatus
+from claims.reads import structured_data
+from claims.reads.search import search as run_search
+from claims.rules import highlighting
+from claims.web.filters import FactFilter
 
 
 def public(view):
@@ -189,33 +186,3 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
-
-
-def not_found(request, exception=None):
-    """404s: JSON for API clients, the ledger's own page for readers."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return render(request, "404.html", status=404)
-
-
-MESSAGE_BAD_REQUEST = "This request could not be read. Check the address or the form and try again."
-
-
-def bad_request(request, exception=None):
-    """400s, and 413 for a body over the upload limit: JSON for API clients, a page for people.
-
-    Django sends here every SuspiciousOperation: an oversized or over-long form, a NUL in the
-    address (`claims.middleware`), a disallowed host. The page is rendered without the request,
-    since a disallowed host would fail again in the context processors.
-    """
-    status, message = 400, MESSAGE_BAD_REQUEST
-    if isinstance(exception, RequestDataTooBig):
-        status, message = 413, too_large_message()
-    elif isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
-        message = MESSAGE_TOO_MANY_FIELDS
-    elif isinstance(exception, NullCharacterInRequest):
-        message = str(exception)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
-    page = render_to_string("400.html", {"status": status, "message": message})
-    return HttpResponse(page, status=status)

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import anchoring, services, workflow
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -32,6 +32,8 @@ from claims.models import (
     Speaker,
     Stance,
 )
+from claims.rules import anchoring
+from claims.services import workflow
 
 # URLs typed without a scheme are taken as https (Django 6's default, chosen now).
 URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from claims import typed_text
 from claims.models import Claim, Dispute, ReviewEvent, ReviewState
+from claims.rules import typed_text
 
 Action = ReviewEvent.Action
 CHANGE_REASON_MAX_LENGTH = 100
@@ -70,7 +70,7 @@ class CommentRequired(InvalidTransition):
 
 
 class InvalidComment(WorkflowError):
-    """The comment holds characters that cannot be stored (see `claims.typed_text`)."""
+    """The comment holds characters that cannot be stored (see `claims.rules.typed_text`)."""
 
 
 @dataclass(frozen=True)

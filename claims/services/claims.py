@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import anchoring
 from claims.models import (
     Claim,
     Dispute,
@@ -26,8 +25,9 @@ from claims.models import (
     Speaker,
     Stance,
 )
-from claims.status import computed_statuses
-from claims.workflow import WorkflowError, check_version
+from claims.rules import anchoring
+from claims.services.statuses import computed_statuses
+from claims.services.workflow import WorkflowError, check_version
 
 
 class NotEditable(WorkflowError):

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from django.db.models import F
 
-from claims.anchoring import span_is_exact
 from claims.models import Claim, Excerpt, Source, sha256_of
+from claims.rules.anchoring import span_is_exact
 
 # Sources are read one at a time (their texts can be large); excerpts in batches per source.
 _SOURCE_BATCH = 100

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.choices import ClaimStatus
 from claims.models import Claim, Speaker
-from claims.status import ClaimStatus
 
 RATINGS = {
     ClaimStatus.AGREEMENT: (

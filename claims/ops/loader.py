@@ -2,8 +2,8 @@
 
 The file is meant to be read and reviewed in a pull request: sources with their metadata,
 speakers, disputes, claims, and each piece of evidence as a quote *in text* with its stance.
-Every quote is anchored with `claims.anchoring`; one that does not anchor stops the load, names
-itself, and nothing is saved. Loading the same file twice changes nothing, not even history.
+Every quote is anchored with `claims.rules.anchoring`; one that does not anchor stops the load,
+names itself, and nothing is saved. Loading the same file twice changes nothing, not even history.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from claims import anchoring, services
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -31,7 +31,8 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.status import refresh_statuses
+from claims.rules import anchoring
+from claims.services.statuses import claim_statuses_refresh
 
 SUPPORTED_VERSIONS = {1}
 # Who the review timeline names for claims that arrive published from the curated file.
@@ -123,7 +124,7 @@ class _Loader:
         self.load_speakers()
         self.load_sources()
         touched_claims = self.load_disputes()
-        refresh_statuses(touched_claims)
+        claim_statuses_refresh(claim_ids=touched_claims, by=None, reason="status recomputed")
         return self.report
 
     # -- helpers ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Everything is derived from one random seed, so two runs with the same arguments build the same
 ledger. Rows are written with `bulk_create` in batches, bypassing the per-row services, but the
 rules still hold: every excerpt is a real span of its source (`text[start:end]`), every source's
-SHA-256 is its text's, and every claim's status is computed by `claims.status.compute_status`
+SHA-256 is its text's, and every claim's status is computed by `claims.rules.status.compute_status`
 from its evidence. History is deliberately not written for generated rows: they are fixtures,
 not edits, and doubling every insert would only slow the generator; `verify_ledger` checks the
 generated ledger like any other.
@@ -21,8 +21,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from claims.anchoring import CONTEXT_LENGTH
-from claims.cache import ledger_changed
+from claims.choices import Stance
 from claims.models import (
     Claim,
     Dispute,
@@ -35,7 +34,9 @@ from claims.models import (
     Speaker,
     sha256_of,
 )
-from claims.status import Stance, compute_status
+from claims.rules.anchoring import CONTEXT_LENGTH
+from claims.rules.status import compute_status
+from ledger.cache import ledger_changed
 
 BATCH = 2000
 SENTENCE_END = re.compile(r"\. ")

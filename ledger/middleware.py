@@ -2,7 +2,7 @@
 
 from django.core.exceptions import SuspiciousOperation
 
-from claims.typed_text import NULL_CHARACTER
+from claims.rules.typed_text import NULL_CHARACTER
 
 MESSAGE_NULL_IN_REQUEST = (
     "The address or a header of this request contains a null character (%00), which no page, "
@@ -19,7 +19,7 @@ class RefuseNullCharactersMiddleware:
 
     Views, filters, the admin's changelists and token lookups all pass such values to the
     database, and PostgreSQL cannot hold NUL in text: without this, each would be a 500. Raised
-    as a SuspiciousOperation, it is logged as a probe and rendered by `claims.views.bad_request`.
+    as a SuspiciousOperation, it is logged as a probe and rendered by `ledger.errors.bad_request`.
     Bodies are left to forms and serializers, which refuse NUL field by field.
     """
 

@@ -39,8 +39,6 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
-from claims.cache import ledger_changed
-from claims.integrity import find_problems
 from claims.models import (
     Claim,
     Dispute,
@@ -52,6 +50,8 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
+from claims.ops.integrity import find_problems
+from ledger.cache import ledger_changed
 
 FORMAT = "claim-ledger"
 VERSION = 1

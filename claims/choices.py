@@ -1,0 +1,49 @@
+"""The ledger's vocabularies, in one place: what a status, a stance or a review state can be.
+
+The values of the status rule's words come from `claims.rules.status`, which knows nothing of
+Django; here they get the labels that forms, pages and the API show.
+"""
+
+from django.db import models
+
+from claims.rules import status
+
+
+class ClaimStatus(models.TextChoices):
+    AGREEMENT = status.AGREEMENT, "Agreement"
+    CONTRADICTION = status.CONTRADICTION, "Contradiction"
+    UNVERIFIED = status.UNVERIFIED, "Unverified"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = status.SUPPORTS, "Supports"
+    CONTRADICTS = status.CONTRADICTS, "Contradicts"
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REJECTED = "rejected", "Rejected"
+
+
+class ReviewAction(models.TextChoices):
+    SUBMIT = "submit", "Submitted for review"
+    PUBLISH = "publish", "Published"
+    REQUEST_CHANGES = "request_changes", "Changes requested"
+    REJECT = "reject", "Rejected"
+    WITHDRAW = "withdraw", "Withdrawn"
+
+
+class SpeakerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+    GOVERNMENT = "government", "Government body"
+
+
+class SourceKind(models.TextChoices):
+    NEWS_ARTICLE = "news_article", "News article"
+    PRESS_RELEASE = "press_release", "Press release"
+    BACKGROUND = "background", "Background page"
+    STATEMENT = "statement", "Statement"

@@ -1,0 +1,88 @@
+"""Statuses are never stale: every write that changes an input of the status rule calls here.
+
+The inputs are a claim's evidence (which excerpts, which stance), each excerpt's source and
+speaker, each source's publisher, and each publisher's "part of". `claim_statuses_refresh`
+recomputes the claims a change touches, in the caller's transaction, and stores each new status
+as a new version of the claim with a history row that says why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from claims.choices import Stance
+from claims.models import Claim, Evidence
+from claims.rules.status import compute_status
+
+# simple-history's reason column holds 100 characters.
+CHANGE_REASON_MAX_LENGTH = 100
+
+
+def computed_statuses(claim_ids: Iterable[int]) -> dict[int, str]:
+    """The status each of these claims' evidence gives it now, in one query."""
+    supporting: dict[int, set[Hashable]] = defaultdict(set)
+    contradicting: dict[int, int] = defaultdict(int)
+    claim_ids = set(claim_ids)
+    for claim_id, stance, publisher_key in (
+        Evidence.objects.filter(claim_id__in=claim_ids)
+        .with_independence_key()
+        .values_list("claim_id", "stance", "independence_key")
+    ):
+        if stance == Stance.SUPPORTS:
+            supporting[claim_id].add(publisher_key)
+        else:
+            contradicting[claim_id] += 1
+    return {
+        claim_id: compute_status(
+            supporting_publishers=supporting[claim_id],
+            contradicting_excerpts=contradicting[claim_id],
+        )
+        for claim_id in claim_ids
+    }
+
+
+def claims_quoting(*, excerpts=None, sources=None, publishers=None) -> set[int]:
+    """The ids of claims whose evidence quotes these excerpts, sources or publishers' sources.
+
+    A publisher's own sources and those of the outlets that are part of it all count.
+    """
+    condition = Q(pk__in=[])
+    if excerpts is not None:
+        condition |= Q(excerpt__in=excerpts)
+    if sources is not None:
+        condition |= Q(excerpt__source__in=sources)
+    if publishers is not None:
+        condition |= Q(excerpt__source__publisher__in=publishers)
+        condition |= Q(excerpt__source__publisher__part_of__in=publishers)
+    return set(Evidence.objects.filter(condition).values_list("claim_id", flat=True))
+
+
+def claim_statuses_refresh(*, claim_ids: Iterable[int], by, reason: str) -> int:
+    """Recompute and store the status of these claims; return how many changed.
+
+    A changed status is a change readers see, so the claim becomes a new version (a stale edit
+    from before it is refused) and its `updated_at` moves, so API syncs pick it up. A fixed
+    number of queries whatever the number of claims.
+    """
+    statuses = computed_statuses(claim_ids)
+    now = timezone.now()
+    changed = []
+    for claim in Claim.objects.select_for_update().filter(pk__in=statuses).order_by("pk"):
+        if claim.status != statuses[claim.pk]:
+            claim.status = statuses[claim.pk]
+            claim.version += 1
+            claim.updated_at = now
+            changed.append(claim)
+    bulk_update_with_history(
+        changed,
+        Claim,
+        ["status", "version", "updated_at"],
+        default_user=by,
+        default_change_reason=reason[:CHANGE_REASON_MAX_LENGTH],
+    )
+    return len(changed)
