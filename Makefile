@@ -35,9 +35,12 @@ run: seed
 	$(BIN)/python manage.py create_demo_users --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The import contract ([tool.importlinter] in pyproject.toml) keeps each layer of claims/ from
+# importing the ones above it, so a wrong-way import fails here rather than in review.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -53,7 +56,7 @@ test: lint browser
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis .import_linter_cache
 
 # The benchmark (not part of `make test`): wrk from Debian, Datasette in a virtualenv of its
 # own (pinned in benchmarks/datasette-constraints.txt), PostgreSQL if the server answers.

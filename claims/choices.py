@@ -34,6 +34,7 @@ class ReviewAction(models.TextChoices):
     REQUEST_CHANGES = "request_changes", "Changes requested"
     REJECT = "reject", "Rejected"
     WITHDRAW = "withdraw", "Withdrawn"
+    CORRECT = "correct", "Correction approved"
 
 
 class SpeakerKind(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -35,6 +36,7 @@ from claims.querysets import (
 from claims.rules import anchoring, typed_text
 
 __all__ = [
+    "ChangeRequest",
     "Claim",
     "ClaimStatus",
     "Dispute",
@@ -56,6 +58,10 @@ MESSAGE_TEXT_FROZEN = (
 )
 MESSAGE_NESTED_PUBLISHER = (
     "A publisher can be part of another, but not of one that is itself part of a third."
+)
+MESSAGE_PARENT_PUBLISHER = (
+    "{count} outlet(s) are part of this publisher, so it cannot itself be part of another: "
+    "independence is counted one level deep. Attach the outlets to the new parent instead."
 )
 
 
@@ -134,6 +140,9 @@ class Publisher(LedgerModel):
     def clean(self):
         if self.part_of_id and (self.part_of_id == self.pk or self.part_of.part_of_id):
             raise ValidationError({"part_of": MESSAGE_NESTED_PUBLISHER})
+        if self.part_of_id and self.pk and self.outlets.exists():
+            count = self.outlets.count()
+            raise ValidationError({"part_of": MESSAGE_PARENT_PUBLISHER.format(count=count)})
 
 
 class Speaker(LedgerModel):
@@ -486,6 +495,60 @@ class ReviewEvent(LedgerModel):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor_name} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ChangeRequest(LedgerModel):
+    """A change to material readers can see, waiting for a second reviewer (four-eyes rule).
+
+    Once a claim is published, what readers see of it (its quotes' speakers, the dates and
+    headings of their items, the source's title, URL and publisher, the dispute's question and
+    summary...) changes only through one of these: an editor proposes, another reviewer approves
+    or rejects, and an approved change is applied by the services and put on the record of every
+    published claim it touches (`claims.services.changes`).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    # The record's model by its label ("claims.source"), not a content type: a label means the
+    # same thing in every database a dump is restored into.
+    target_model = models.CharField(max_length=40)
+    target_id = models.PositiveBigIntegerField()
+    target_label = models.CharField(max_length=300, help_text="What is changed, as it was named.")
+    changes = models.JSONField(help_text="The new value of each changed field.")
+    previous = models.JSONField(help_text="Each changed field's value when the change was asked.")
+    reason = models.TextField(help_text="Why the change is needed: readers see it on the record.")
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text="The reviewer's word on the decision.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [models.Index(fields=["target_model", "target_id"], name="change_target")]
+
+    def __str__(self):
+        fields = ", ".join(sorted(self.changes))
+        return f"{fields} of {self.target_label} ({self.get_state_display().lower()})"
+
+    @property
+    def target_class(self) -> type[models.Model]:
+        return apps.get_model(self.target_model)
+
+    @property
+    def target(self) -> models.Model:
+        return self.target_class.objects.get(pk=self.target_id)
 
 
 class LedgerState(models.Model):

@@ -36,8 +36,10 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from claims import services
-from claims.models import Claim, ReviewEvent  # noqa: E402
+from claims.models import Claim, ReviewEvent, Source  # noqa: E402
 from claims.ops.generation import Scale, generate_ledger  # noqa: E402
+from claims.ops.integrity import find_problems  # noqa: E402
+from claims.services import claims as claim_services  # noqa: E402
 from claims.services import workflow  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -98,11 +100,15 @@ def _claim_in_review(author) -> Claim:
         text="He was beaten by guards.", dispute=factories.dispute(), by=author
     )
     excerpt = services.excerpt_create(
-        source=factories.source(), quote="savage beating by prison guards"
+        source=factories.source(), quote="savage beating by prison guards", by=author
     )
-    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=author)
+    services.evidence_add(
+        claim=claim, excerpt=excerpt, stance="supports", by=author, expected_version=claim.version
+    )
     claim.refresh_from_db()
-    return workflow.claim_transition(claim=claim, action=ReviewEvent.Action.SUBMIT, by=author)
+    return workflow.claim_transition(
+        claim=claim, action=ReviewEvent.Action.SUBMIT, by=author, expected_version=claim.version
+    )
 
 
 def race_publish() -> dict[str, Any]:
@@ -113,7 +119,10 @@ def race_publish() -> dict[str, Any]:
 
     def publish(reviewer) -> str:
         return workflow.claim_transition(
-            claim=claim, action=ReviewEvent.Action.PUBLISH, by=reviewer
+            claim=claim,
+            action=ReviewEvent.Action.PUBLISH,
+            by=reviewer,
+            expected_version=services.NO_VERSION_CHECK,
         ).review_state
 
     with slowed(workflow, "check_transition"):
@@ -156,7 +165,7 @@ def race_edit() -> dict[str, Any]:
             claim=claim, by=editor, expected_version=1, text=f"Wording by {editor.username}."
         ).text
 
-    with slowed(services, "check_version"):
+    with slowed(claim_services, "check_version"):
         outcomes = race([lambda e=editor: save(e) for editor in editors])
     return _edit_result(claim, outcomes)
 
@@ -175,7 +184,7 @@ def race_edit_api() -> dict[str, Any]:
         )
         return {"status": response.status_code, "body": response.json()}
 
-    with slowed(services, "check_version"):
+    with slowed(claim_services, "check_version"):
         outcomes = race([lambda e=editor: patch(e) for editor in editors])
     return _edit_result(claim, outcomes)
 
@@ -196,7 +205,36 @@ def race_create() -> dict[str, Any]:
     }
 
 
+def race_text_freeze() -> dict[str, Any]:
+    """An editor replaces a source's text while another cuts an excerpt from the old text."""
+    by = factories.author()
+    source = services.source_create(
+        title="A source being corrected",
+        text="The old words of the source, soon to be replaced.",
+        publisher=services.publisher_for("freeze-race-publisher", by=by),
+        by=by,
+    )
+
+    def replace() -> str:
+        return services.source_update(source=source, by=by, text="Entirely new words.").text
+
+    def cut() -> str:
+        return services.excerpt_create(source=source, quote="old words", by=by).text
+
+    # The model checks "no excerpt quotes this text" just before writing it: widen that moment.
+    with slowed(Source, "refuse_text_change_if_quoted"):
+        outcomes = race([replace, cut])
+    source.refresh_from_db()
+    return {
+        "outcomes": outcomes,
+        "problems": list(find_problems()),
+        "excerpts": list(source.excerpts.values_list("text", flat=True)),
+        "text": source.text,
+    }
+
+
 RACES: dict[str, Callable[[], dict[str, Any]]] = {
+    "race-text-freeze": race_text_freeze,
     "race-publish": race_publish,
     "race-edit": race_edit,
     "race-edit-api": race_edit_api,
@@ -216,6 +254,7 @@ def write(*, tag: str, threads: int, seconds: float, go: Callable[[], None]) -> 
     Every row is tagged (slugs start with `tag`), so the test can count what reached the
     database and compare it with the successes reported here.
     """
+    writer_account = factories.author()
     text = " ".join(
         f"<{tag}-t{t}-{i:05d}>" for t in range(threads) for i in range(MARKERS_PER_THREAD)
     )
@@ -223,7 +262,8 @@ def write(*, tag: str, threads: int, seconds: float, go: Callable[[], None]) -> 
         title=f"Source written by {tag}",
         slug=f"{tag}-source",
         text=text,
-        publisher=services.publisher_for(f"{tag}-publisher"),
+        publisher=services.publisher_for(f"{tag}-publisher", by=writer_account),
+        by=writer_account,
     )
     connection.close()
     successes: Counter[str] = Counter({"sources": 1})
@@ -252,9 +292,14 @@ def write(*, tag: str, threads: int, seconds: float, go: Callable[[], None]) -> 
                     services.claim_create,
                     text=f"Claim {marker}, written at the same time as others.",
                     slug=marker,
+                    by=writer_account,
                 )
                 excerpt = attempt(
-                    "excerpts", services.excerpt_create, source=source, quote=f"<{marker}>"
+                    "excerpts",
+                    services.excerpt_create,
+                    source=source,
+                    quote=f"<{marker}>",
+                    by=writer_account,
                 )
                 if claim is not None and excerpt is not None:
                     attempt(
@@ -263,6 +308,8 @@ def write(*, tag: str, threads: int, seconds: float, go: Callable[[], None]) -> 
                         claim=claim,
                         excerpt=excerpt,
                         stance="supports",
+                        by=writer_account,
+                        expected_version=claim.version,
                     )
         finally:
             connection.close()

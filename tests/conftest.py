@@ -6,6 +6,8 @@ from django.db import transaction
 
 from claims.ops.loader import load_ledger
 
+pytest_plugins = ["tests.write_guard"]  # ledger rows are written by claims/services/ alone
+
 
 @pytest.fixture
 def seeds_dir():

@@ -16,16 +16,23 @@ SAMPLE_TEXT = (
 )
 
 
+def author():
+    """The account test data is written as, unless a test names someone."""
+    return services.system_account(services.LEDGER_FILE_AUTHOR)
+
+
 def publisher(name: str | None = None, *, part_of: Publisher | None = None) -> Publisher:
     number = next(_numbers)
-    return Publisher.objects.create(
-        name=name or f"Publisher {number}", slug=f"publisher-{number}", part_of=part_of
+    return services.publisher_create(
+        name=name or f"Publisher {number}", slug=f"publisher-{number}", part_of=part_of, by=author()
     )
 
 
 def speaker(name: str | None = None) -> Speaker:
     number = next(_numbers)
-    return Speaker.objects.create(name=name or f"Speaker {number}", slug=f"speaker-{number}")
+    return services.speaker_create(
+        name=name or f"Speaker {number}", slug=f"speaker-{number}", by=author()
+    )
 
 
 def source(text: str = SAMPLE_TEXT, *, publisher_: Publisher | None = None, **fields) -> Source:
@@ -35,25 +42,71 @@ def source(text: str = SAMPLE_TEXT, *, publisher_: Publisher | None = None, **fi
         text=text,
         publisher=publisher_ or publisher(),
         slug=fields.pop("slug", f"source-{number}"),
+        by=fields.pop("by", None) or author(),
         **fields,
     )
 
 
 def dispute(question: str = "How did he die?", **fields) -> Dispute:
+    """A question, as a draft; it is published with its first published claim."""
     number = next(_numbers)
-    fields.setdefault("review_state", ReviewState.PUBLISHED)
-    return Dispute.objects.create(question=question, slug=f"dispute-{number}", **fields)
+    return services.dispute_create(
+        question=question, slug=f"dispute-{number}", by=fields.pop("by", None) or author(), **fields
+    )
 
 
 def claim(text: str = "He died of heart failure.", **fields) -> Claim:
+    """A claim, written by the test-data account. Unless `review_state` says otherwise it is meant
+    to be published: it is, through the workflow, as soon as `evidence()` gives it a quote."""
     number = next(_numbers)
-    fields.setdefault("review_state", ReviewState.PUBLISHED)
-    return services.claim_create(text=text, slug=f"claim-{number}", **fields)
+    wanted = fields.pop("review_state", ReviewState.PUBLISHED)
+    by = fields.pop("by", None) or author()
+    made = services.claim_create(text=text, slug=f"claim-{number}", by=by, **fields)
+    made._publish_with_evidence = wanted == ReviewState.PUBLISHED
+    return made
 
 
-def evidence(claim_: Claim, source_: Source, quote: str, stance: str = "supports"):
-    excerpt = services.excerpt_create(source=source_, quote=quote)
-    return services.evidence_add(claim=claim_, excerpt=excerpt, stance=stance)
+def reviewer_account():
+    """A second account that publishes and approves test data (the four-eyes rule)."""
+    return services.system_account(services.LEDGER_FILE_REVIEWER)
+
+
+def publish(claim_: Claim) -> Claim:
+    """Submit and publish a draft through the workflow."""
+    claim_.refresh_from_db()
+    services.claim_transition(
+        claim=claim_, action="submit", by=author(), expected_version=claim_.version
+    )
+    claim_.refresh_from_db()
+    services.claim_transition(
+        claim=claim_, action="publish", by=reviewer_account(), expected_version=claim_.version
+    )
+    claim_.refresh_from_db()
+    return claim_
+
+
+def evidence(claim_: Claim, source_: Source, quote: str, stance: str = "supports", *, by=None):
+    """Tie a quote to a claim: to a draft directly (publishing it if it is meant to be public),
+    to a published claim as a change another account approves, as the product requires."""
+    by = by or author()
+    excerpt = services.excerpt_create(source=source_, quote=quote, by=by)
+    claim_.refresh_from_db()
+    if claim_.review_state == ReviewState.PUBLISHED:
+        change = services.change_propose(
+            target=claim_,
+            changes={"add_evidence": {"excerpt": excerpt, "stance": stance}},
+            reason="Test data: another quote.",
+            by=by,
+        )
+        services.change_approve(change=change, by=reviewer_account())
+    else:
+        services.evidence_add(
+            claim=claim_, excerpt=excerpt, stance=stance, by=by, expected_version=claim_.version
+        )
+        if getattr(claim_, "_publish_with_evidence", False):
+            publish(claim_)
+    claim_.refresh_from_db()
+    return claim_.evidence.get(excerpt=excerpt)
 
 
 def user(username: str, *groups: str, **fields):
@@ -80,4 +133,5 @@ def role(name: str):
 
     if not Group.objects.filter(name=name).exists():
         import_module("claims.migrations.0003_editorial_roles").create_roles(apps, None)
+        import_module("claims.migrations.0008_change_request_roles").grant(apps, None)
     return Group.objects.get(name=name)

@@ -20,13 +20,13 @@ from rest_framework.test import APIClient
 
 from claims import services
 from claims.models import (
+    ChangeRequest,
     Claim,
     Dispute,
     Evidence,
     Excerpt,
     Publisher,
     ReviewEvent,
-    ReviewState,
     Source,
     Speaker,
 )
@@ -43,7 +43,9 @@ LOGIN = 302  # the admin sends anonymous visitors to its login page
 # Editors write the ledger's content, reviewers only read it (they act through review actions),
 # and accounts, API tokens and login records are the superuser's alone. Excerpts are cut from a
 # source (never "added" blank), evidence is edited on its claim's page, and review events are a
-# record nobody may alter — not even a superuser.
+# record nobody may alter — not even a superuser. Change requests (edits to published material)
+# are proposed from the record's own page and decided by reviewers through the changelist's
+# approve/reject actions, so their admin pages only show them: no one adds, edits or deletes one.
 ADMIN_MODELS = {
     #                           object   editor   reviewer superuser
     "claims.publisher": ("publisher", "vac", "v", "vacd"),
@@ -54,6 +56,7 @@ ADMIN_MODELS = {
     "claims.claim": ("draft", "vac", "v", "vacd"),
     "claims.evidence": ("evidence", "v", "v", "v"),
     "claims.reviewevent": ("reviewevent", "v", "v", "v"),
+    "claims.changerequest": ("changerequest", "v", "v", "v"),
     "auth.user": ("user", "", "", "vacd"),
     "auth.group": ("group", "", "", "vacd"),
     "knox.authtoken": ("token", "", "", "vacd"),
@@ -61,7 +64,16 @@ ADMIN_MODELS = {
     "axes.accesslog": ("accesslog", "", "", "vcd"),
     "axes.accessfailurelog": ("failurelog", "", "", "vcd"),
 }
-HISTORIED = {"publisher", "speaker", "source", "excerpt", "dispute", "claim", "evidence"}
+HISTORIED = {
+    "publisher",
+    "speaker",
+    "source",
+    "excerpt",
+    "dispute",
+    "claim",
+    "evidence",
+    "changerequest",
+}
 # Forms with nothing left to edit (every field read-only) save an empty POST and redirect.
 NOTHING_TO_EDIT = {"excerpt", "attempt", "accesslog", "failurelog"}
 # What a permitted, confirmed deletion answers when it is not simply done (302). Things evidence
@@ -321,16 +333,33 @@ def world(seeded_ledger, editor, other_editor, superuser):
 
     draft = services.claim_create(text="A draft by the editor.", by=editor)
     draft_evidence = services.evidence_add(
-        claim=draft, excerpt=excerpt, stance="supports", by=editor
+        claim=draft, excerpt=excerpt, stance="supports", by=editor, expected_version=draft.version
     )
     in_review = services.claim_create(text="Awaiting review.", by=other_editor)
-    services.evidence_add(claim=in_review, excerpt=excerpt, stance="supports", by=other_editor)
-    workflow.claim_transition(claim=in_review, action="submit", by=other_editor)
+    services.evidence_add(
+        claim=in_review,
+        excerpt=excerpt,
+        stance="supports",
+        by=other_editor,
+        expected_version=in_review.version,
+    )
+    in_review.refresh_from_db()
+    workflow.claim_transition(
+        claim=in_review, action="submit", by=other_editor, expected_version=in_review.version
+    )
     draft.refresh_from_db()
     claim.refresh_from_db()
 
-    draft_dispute = Dispute.objects.create(
-        question="Not yet public?", slug="not-yet-public", review_state=ReviewState.DRAFT
+    # A new question is always a draft: it is published with its first published claim.
+    draft_dispute = services.dispute_create(
+        question="Not yet public?", slug="not-yet-public", by=editor
+    )
+    # A correction to the published claim, waiting for a reviewer.
+    change = services.change_propose(
+        target=claim,
+        changes={"text": f"{claim.text} (corrected)"},
+        reason="The source says it more precisely.",
+        by=other_editor,
     )
     publisher = Publisher.objects.first()
     speaker = Speaker.objects.first()
@@ -364,6 +393,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
         "excerpt": excerpt.pk,
         "evidence": Evidence.objects.filter(claim=claim).first().pk,
         "reviewevent": ReviewEvent.objects.first().pk,
+        "changerequest": change.pk,
         "publisher": publisher.pk,
         "publisher_slug": publisher.slug,
         "speaker": speaker.pk,
@@ -381,6 +411,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
         "history_dispute": history(Dispute, draft_dispute.pk),
         "history_draft": history(Claim, draft.pk),
         "history_evidence": history(Evidence, Evidence.objects.filter(claim=claim).first().pk),
+        "history_changerequest": history(ChangeRequest, change.pk),
     }
 
 

@@ -1,4 +1,5 @@
-"""The editorial desk in the Django admin: roles, review actions, quote picking, no lost updates."""
+"""The editorial desk in the Django admin: roles, review actions, quote picking, no lost updates,
+and changes to published material proposed for another reviewer."""
 
 import pytest
 from django.db import connection
@@ -6,7 +7,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import services
-from claims.models import Claim, Evidence, Excerpt, ReviewEvent, ReviewState, Source
+from claims.models import (
+    ChangeRequest,
+    Claim,
+    Evidence,
+    Excerpt,
+    Publisher,
+    ReviewEvent,
+    ReviewState,
+    Source,
+)
 from claims.services.workflow import claim_transition
 from tests import factories
 
@@ -18,10 +28,30 @@ def ledger(editor):
     """A quoted source, a draft claim by `editor` with evidence, and an unquoted source."""
     source = factories.source()
     claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
-    excerpt = services.excerpt_create(source=source, quote="savage beating by prison guards")
-    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=editor)
+    excerpt = services.excerpt_create(
+        source=source, quote="savage beating by prison guards", by=editor
+    )
+    services.evidence_add(
+        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
+    )
     claim.refresh_from_db()
     return {"source": source, "claim": claim, "excerpt": excerpt, "spare": factories.source()}
+
+
+def step(claim, action, by, comment=""):
+    """Take a review step on the claim as it is now in the database."""
+    claim.refresh_from_db()
+    claim_transition(
+        claim=claim, action=action, by=by, expected_version=claim.version, comment=comment
+    )
+    claim.refresh_from_db()
+    return claim
+
+
+def publish(claim, editor, reviewer):
+    """The editor submits the claim and the reviewer publishes it."""
+    step(claim, "submit", editor)
+    return step(claim, "publish", reviewer)
 
 
 def as_user(client, user):
@@ -41,6 +71,7 @@ URLS = {
     "quote": lambda d: reverse("admin:claims_source_quote", args=[d["source"].pk]),
     "excerpts": lambda d: reverse("admin:claims_excerpt_changelist"),
     "review events": lambda d: reverse("admin:claims_reviewevent_changelist"),
+    "change requests": lambda d: reverse("admin:claims_changerequest_changelist"),
     "users": lambda d: reverse("admin:auth_user_changelist"),
 }
 
@@ -57,6 +88,7 @@ GET_MATRIX = {
     "quote": (302, 200, 403, 200),
     "excerpts": (302, 200, 200, 200),
     "review events": (302, 200, 200, 200),
+    "change requests": (302, 200, 200, 200),
     "users": (302, 403, 403, 200),
 }
 ROLES = ["anonymous", "editor", "reviewer", "superuser"]
@@ -85,7 +117,13 @@ def messages_of(response):
 def test_review_actions_report_each_row_done_or_refused(client, ledger, editor, superuser):
     claim = ledger["claim"]
     own = services.claim_create(text="Written by the superuser.", by=superuser)
-    services.evidence_add(claim=own, excerpt=ledger["excerpt"], stance="supports", by=superuser)
+    services.evidence_add(
+        claim=own,
+        excerpt=ledger["excerpt"],
+        stance="supports",
+        by=superuser,
+        expected_version=own.version,
+    )
     as_user(client, superuser)
     run_action(client, "submit", [claim, own])
 
@@ -111,7 +149,7 @@ def test_editors_cannot_publish_even_by_posting_the_action(client, ledger, edito
 
 
 def test_request_changes_action_carries_the_reviewers_comment(client, ledger, editor, reviewer):
-    claim_transition(claim=ledger["claim"], action="submit", by=editor)
+    step(ledger["claim"], "submit", editor)
     as_user(client, reviewer)
 
     refused = run_action(client, "request_changes", [ledger["claim"]])
@@ -186,7 +224,9 @@ def test_a_save_from_a_stale_version_is_refused_not_merged(client, ledger, edito
 
 def test_evidence_added_in_the_admin_goes_through_the_service(client, ledger, editor):
     claim = ledger["claim"]
-    other = services.excerpt_create(source=ledger["source"], quote="died of heart failure")
+    other = services.excerpt_create(
+        source=ledger["source"], quote="died of heart failure", by=editor
+    )
     first = claim.evidence.get()
     data = change_form_data(
         claim,
@@ -211,9 +251,7 @@ def test_evidence_added_in_the_admin_goes_through_the_service(client, ledger, ed
 
 
 def test_a_published_claim_is_read_only(client, ledger, editor, reviewer):
-    claim = ledger["claim"]
-    claim_transition(claim=claim, action="submit", by=editor)
-    claim_transition(claim=claim, action="publish", by=reviewer)
+    publish(ledger["claim"], editor, reviewer)
     page = as_user(client, editor).get(URLS["claim"](ledger)).content.decode()
     assert 'name="text"' not in page
     assert "Contradiction" in page or "Unverified" in page  # status shown, read-only
@@ -227,7 +265,7 @@ def test_status_is_shown_with_the_counts_behind_it(client, ledger, editor):
 def test_reverting_to_an_earlier_version_goes_through_the_rules(client, ledger, editor):
     claim = ledger["claim"]
     original = claim.history.earliest()
-    services.claim_update(claim=claim, by=editor, expected_version=None, text="Edited.")
+    services.claim_update(claim=claim, by=editor, expected_version=claim.version, text="Edited.")
     claim.refresh_from_db()
     url = reverse("admin:claims_claim_simple_history", args=[claim.pk, original.history_id])
     data = change_form_data(claim, text=original.text)  # the form carries the current version
@@ -293,8 +331,7 @@ def test_a_pasted_quote_not_in_the_source_shows_the_nearest_passage(client, ledg
 
 def test_review_queue_on_the_admin_index(client, editor, other_editor, reviewer):
     for author, text in [(editor, "One."), (editor, "Two."), (other_editor, "Three.")]:
-        claim = services.claim_create(text=text, by=author)
-        claim_transition(claim=claim, action="submit", by=author)
+        step(services.claim_create(text=text, by=author), "submit", author)
     services.claim_create(text="Still a draft.", by=editor)
 
     html = as_user(client, editor).get(reverse("admin:index")).content.decode()
@@ -305,7 +342,9 @@ def test_review_queue_on_the_admin_index(client, editor, other_editor, reviewer)
     assert f"created_by__id__exact={editor.pk}" in html
 
 
-@pytest.mark.parametrize("model", ["claim", "excerpt", "source", "evidence", "dispute"])
+@pytest.mark.parametrize(
+    "model", ["claim", "excerpt", "source", "evidence", "dispute", "changerequest"]
+)
 def test_admin_lists_do_not_issue_more_queries_for_more_rows(client, superuser, model):
     url = reverse(f"admin:claims_{model}_changelist")
     dispute, speaker = factories.dispute(), factories.speaker()
@@ -315,6 +354,12 @@ def test_admin_lists_do_not_issue_more_queries_for_more_rows(client, superuser, 
             source = factories.source(f"Sentence {n} says this.")
             claim = factories.claim(f"Claim {n}.", dispute=dispute, speaker=speaker)
             factories.evidence(claim, source, f"Sentence {n} says this.")
+            services.change_propose(
+                target=source,
+                changes={"title": f"Source {n}, retitled"},
+                reason="The title was misspelt.",
+                by=factories.author(),
+            )
 
     as_user(client, superuser)
     add(2, 0)
@@ -328,9 +373,11 @@ def test_admin_lists_do_not_issue_more_queries_for_more_rows(client, superuser, 
 
 def test_reverting_a_quoted_source_to_an_older_text_is_refused(client, superuser):
     source = factories.source("A typo in teh text says savage beating.")
-    source.text = "A typo in the text says savage beating."
-    source.save()
-    services.excerpt_create(source=source, quote="savage beating")
+    services.source_update(
+        source=source, by=factories.author(), text="A typo in the text says savage beating."
+    )
+    services.excerpt_create(source=source, quote="savage beating", by=factories.author())
+    source.refresh_from_db()
     first = source.history.earliest()
     url = reverse("admin:claims_source_simple_history", args=[source.pk, first.history_id])
     data = {
@@ -349,3 +396,102 @@ def test_reverting_a_quoted_source_to_an_older_text_is_refused(client, superuser
     assert "cannot change" in response.content.decode()
     source.refresh_from_db()
     assert source.text == "A typo in the text says savage beating."
+
+
+# -- published material: changed only through a change request another reviewer approves --------
+
+
+def publisher_form_data(publisher, **overrides):
+    data = {
+        "name": publisher.name,
+        "slug": publisher.slug,
+        "url": publisher.url,
+        "description": publisher.description,
+        "part_of": publisher.part_of_id or "",
+        "change_reason": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def approve_changes(client, changes, comment=""):
+    return client.post(
+        reverse("admin:claims_changerequest_changelist"),
+        {"action": "approve", "_selected_action": [c.pk for c in changes], "comment": comment},
+        follow=True,
+    )
+
+
+def test_editing_published_material_without_a_reason_is_refused_with_a_message(
+    client, ledger, editor, reviewer
+):
+    publish(ledger["claim"], editor, reviewer)
+    publisher = ledger["source"].publisher
+    url = reverse("admin:claims_publisher_change", args=[publisher.pk])
+
+    response = as_user(client, editor).post(
+        url, publisher_form_data(publisher, name="Renamed"), follow=True
+    )
+
+    report = " ".join(messages_of(response))
+    assert "must be approved by another reviewer" in report
+    assert "say why in “Reason for a change to published material”" in report
+    assert Publisher.objects.get(pk=publisher.pk).name == publisher.name
+    assert not ChangeRequest.objects.exists()
+
+
+def test_editing_unpublished_material_needs_no_reason(client, ledger, editor):
+    publisher = ledger["spare"].publisher
+    url = reverse("admin:claims_publisher_change", args=[publisher.pk])
+
+    response = as_user(client, editor).post(url, publisher_form_data(publisher, name="Renamed"))
+
+    assert response.status_code == 302
+    assert Publisher.objects.get(pk=publisher.pk).name == "Renamed"
+    assert not ChangeRequest.objects.exists()
+
+
+def test_with_a_reason_an_edit_to_published_material_waits_for_another_reviewer(
+    client, ledger, editor, reviewer, superuser
+):
+    claim = publish(ledger["claim"], editor, reviewer)
+    publisher = ledger["source"].publisher
+    url = reverse("admin:claims_publisher_change", args=[publisher.pk])
+    reason = "The outlet was renamed in 2015."
+
+    proposed = as_user(client, superuser).post(
+        url, publisher_form_data(publisher, name="Renamed", change_reason=reason), follow=True
+    )
+
+    assert "waiting for another reviewer's approval" in " ".join(messages_of(proposed))
+    assert Publisher.objects.get(pk=publisher.pk).name == publisher.name
+    change = ChangeRequest.objects.get()
+    assert (change.state, change.changes, change.reason, change.proposed_by) == (
+        ChangeRequest.State.PENDING,
+        {"name": "Renamed"},
+        reason,
+        superuser,
+    )
+
+    # Whoever proposed it cannot approve it, and an editor has no approving to do...
+    own = approve_changes(client, [change])
+    assert "You proposed this change, so another reviewer must approve it" in " ".join(
+        messages_of(own)
+    )
+    approve_changes(as_user(client, editor), [change])
+    change.refresh_from_db()
+    assert change.state == ChangeRequest.State.PENDING
+    assert Publisher.objects.get(pk=publisher.pk).name == publisher.name
+
+    # ...another reviewer approves it: applied, and on the record of the claim it touches.
+    approved = approve_changes(as_user(client, reviewer), [change], comment="Checked.")
+    assert "1 change approved" in " ".join(messages_of(approved))
+    change.refresh_from_db()
+    assert (change.state, change.decided_by) == (ChangeRequest.State.APPROVED, reviewer)
+    assert Publisher.objects.get(pk=publisher.pk).name == "Renamed"
+    correction = ReviewEvent.objects.filter(claim=claim).last()
+    assert (correction.action, correction.actor_name) == (ReviewEvent.Action.CORRECT, "rita")
+    assert reason in correction.comment
+    assert Claim.objects.get(pk=claim.pk).version > claim.version
+    page = client.get(URLS["claim"](ledger)).content.decode()
+    assert "Correction approved by rita" in page

@@ -70,7 +70,14 @@ def ledger(editor):
 
 
 def withdraw(claim, reviewer):
-    workflow.claim_transition(claim=claim, action="withdraw", by=reviewer, comment="Retracted.")
+    claim.refresh_from_db()
+    workflow.claim_transition(
+        claim=claim,
+        action="withdraw",
+        by=reviewer,
+        expected_version=claim.version,
+        comment="Retracted.",
+    )
 
 
 def texts(response):
@@ -220,10 +227,11 @@ def test_claim_filters(api, ledger, query, expected):
 def test_published_after_and_updated_after(api, ledger):
     later = timezone.now() + timedelta(seconds=1)
     assert texts(api.get(f"{API}/claims/", {"published_after": later.isoformat()})) == []
-    Claim.objects.filter(pk=ledger["heart"].pk).update(updated_at=later + timedelta(seconds=1))
-    assert texts(api.get(f"{API}/claims/", {"updated_after": later.isoformat()})) == [
-        "He died of heart failure."
-    ]
+    before_the_correction = timezone.now()
+    # An approved correction (a quote added) makes a new version of this claim alone.
+    factories.evidence(ledger["heart"], ledger["source"], "in a Moscow detention center")
+    updated = api.get(f"{API}/claims/", {"updated_after": before_the_correction.isoformat()})
+    assert texts(updated) == ["He died of heart failure."]
 
 
 @pytest.mark.parametrize(
@@ -271,17 +279,24 @@ def test_a_client_paging_while_editors_publish_misses_nothing(api, editor, revie
     pending = services.claim_create(text="Published mid-walk.", by=editor)
     services.evidence_add(
         claim=pending,
-        excerpt=services.excerpt_create(source=source, quote="Fact number 20."),
+        excerpt=services.excerpt_create(source=source, quote="Fact number 20.", by=editor),
         stance="supports",
         by=editor,
+        expected_version=pending.version,
     )
-    workflow.claim_transition(claim=pending, action="submit", by=editor)
+    workflow.claim_transition(
+        claim=pending, action="submit", by=editor, expected_version=pending.version
+    )
 
     first = api.get(f"{API}/claims/?page_size=5").json()
     seen = [row["id"] for row in first["results"]]
-    # Mid-walk: one claim is published, and one already seen is edited (a new version).
-    workflow.claim_transition(claim=pending, action="publish", by=reviewer)
-    Claim.objects.filter(pk=claims[0].pk).update(updated_at=timezone.now())
+    assert claims[0].pk in seen
+    # Mid-walk: one claim is published, and one already seen is corrected (a new version).
+    pending.refresh_from_db()
+    workflow.claim_transition(
+        claim=pending, action="publish", by=reviewer, expected_version=pending.version
+    )
+    factories.evidence(claims[0], source, "Fact number 25.")
     rest, _ = walk(api, first["next"])
     seen += [row["id"] for row in rest]
 
@@ -332,9 +347,9 @@ def test_conditional_requests_get_a_304(api, ledger):
     assert "public" in first["Cache-Control"]
     again = api.get(f"{API}/claims/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    factories.claim("A new claim.")
-    claim = Claim.objects.get(text="A new claim.")
+    claim = factories.claim("A new claim.")
     factories.evidence(claim, ledger["source"], "in a Moscow detention center")
+    assert claim.review_state == ReviewState.PUBLISHED
     assert api.get(f"{API}/claims/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
@@ -425,16 +440,32 @@ def test_the_full_cycle_over_the_api(ledger, editor, reviewer):
     assert "Guards beat him." in texts(APIClient().get(f"{API}/claims/"))
 
 
+def test_reattributing_a_published_quote_needs_review(ledger, editor):
+    quote = "Officials said he died of heart failure."
+    excerpt = Excerpt.objects.get(source=ledger["source"], text=quote)
+    assert excerpt.speaker is None
+    response = as_user(editor).post(
+        f"{API}/excerpts/",
+        {"source": ledger["source"].pk, "quote": quote, "speaker": ledger["speaker"].slug},
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "needs_review"
+    excerpt.refresh_from_db()
+    assert excerpt.speaker is None
+
+
 def test_the_four_eyes_rule_holds_over_the_api(superuser):
     client = as_user(superuser)
     claim = client.post(f"{API}/claims/", {"text": "Mine."}).json()
     source = factories.source("Mine is a sentence.")
-    excerpt = services.excerpt_create(source=source, quote="Mine is a sentence.")
-    client.post(
+    excerpt = services.excerpt_create(source=source, quote="Mine is a sentence.", by=superuser)
+    tied = client.post(
         f"{API}/claims/{claim['id']}/evidence/",
         {"excerpt": excerpt.pk, "stance": "supports", "version": 1},
     )
-    client.post(f"{API}/claims/{claim['id']}/submit/")
+    assert tied.status_code == 201
+    assert client.post(f"{API}/claims/{claim['id']}/submit/").status_code == 200
     refused = client.post(f"{API}/claims/{claim['id']}/publish/")
     assert refused.status_code == 403
     assert "four-eyes" in refused.json()["detail"]
@@ -470,7 +501,9 @@ def test_withdrawing_needs_a_reason(ledger, reviewer):
 def test_removing_evidence_needs_the_current_version(ledger, editor):
     draft = ledger["draft"]
     excerpt = Excerpt.objects.first()
-    services.evidence_add(claim=draft, excerpt=excerpt, stance="supports", by=editor)
+    services.evidence_add(
+        claim=draft, excerpt=excerpt, stance="supports", by=editor, expected_version=draft.version
+    )
     evidence = draft.evidence.get()
     client = as_user(editor)
     assert client.delete(f"{API}/claims/{draft.pk}/evidence/{evidence.pk}/").status_code == 400
@@ -588,9 +621,15 @@ def test_api_permission_matrix(request, ledger, role, method, url, payload, expe
     user = None if role == "anonymous" else request.getfixturevalue(role)
     in_review = services.claim_create(text="In review.", by=other_editor)
     services.evidence_add(
-        claim=in_review, excerpt=Excerpt.objects.first(), stance="supports", by=other_editor
+        claim=in_review,
+        excerpt=Excerpt.objects.first(),
+        stance="supports",
+        by=other_editor,
+        expected_version=in_review.version,
     )
-    workflow.claim_transition(claim=in_review, action="submit", by=other_editor)
+    workflow.claim_transition(
+        claim=in_review, action="submit", by=other_editor, expected_version=in_review.version
+    )
     names = {
         "draft": ledger["draft"].pk,
         "review": in_review.pk,
@@ -617,7 +656,10 @@ def test_schema_and_docs_are_served(api):
 
 def test_disputes_come_in_numbered_pages_most_disputed_first(api, ledger):
     for number in range(3):
-        factories.dispute(f"A quiet question {number}?")
+        # A question is published with its first published claim; one claim contests nothing.
+        quiet = factories.dispute(f"A quiet question {number}?")
+        answer = factories.claim(f"A quiet answer {number}.", dispute=quiet)
+        factories.evidence(answer, ledger["source"], "in a Moscow detention center")
     first = api.get(f"{API}/disputes/?page_size=2").json()
     assert first["count"] == 4
     assert first["results"][0]["slug"] == ledger["dispute"].slug  # the contested one

@@ -37,6 +37,7 @@ from claims.models import (
 )
 from claims.ops import backup
 from claims.ops.integrity import find_problems
+from claims.services import NO_VERSION_CHECK
 from claims.services.workflow import claim_transition
 
 # The cross-database round trip creates (and drops) this database on the server it names.
@@ -65,9 +66,12 @@ def ledger(seeded_ledger, editor, other_editor, reviewer):
         expected_version=claim.version,
     )
     claim.refresh_from_db()
-    claim = claim_transition(claim=claim, action="submit", by=editor)
-    claim_transition(claim=claim, action="publish", by=reviewer)
+    claim = claim_transition(
+        claim=claim, action="submit", by=editor, expected_version=claim.version
+    )
+    claim_transition(claim=claim, action="publish", by=reviewer, expected_version=claim.version)
     claim_transition(
+        expected_version=NO_VERSION_CHECK,
         claim=Claim.objects.filter(review_state=ReviewState.PUBLISHED).order_by("pk").first(),
         action="withdraw",
         by=reviewer,
@@ -146,6 +150,7 @@ def resign(lines: list[bytes]) -> bytes:
 # -- the round trip ---------------------------------------------------------------------------
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_a_restored_ledger_is_identical_to_the_exported_one(ledger):
     dump = export()
     excerpts = list(Excerpt.objects.order_by("pk").values_list("pk", "source", "start", "end"))
@@ -171,6 +176,7 @@ def test_a_restored_ledger_is_identical_to_the_exported_one(ledger):
     assert list(find_problems()) == []
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_a_restored_claim_keeps_its_history_review_timeline_and_authors(ledger):
     claim = Claim.objects.get(text=NEW_CLAIM)
     timestamps = (claim.created_at, claim.updated_at, claim.published_at)
@@ -191,6 +197,7 @@ def test_a_restored_claim_keeps_its_history_review_timeline_and_authors(ledger):
     assert (restored.created_by.username, restored.last_edited_by.username) == ("edna", "ed")
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_restored_accounts_log_in_with_their_passwords_roles_and_permissions(ledger):
     dump = export()
 
@@ -294,6 +301,7 @@ def not_a_dump(lines: list[bytes]) -> tuple[bytes, str]:
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_a_damaged_dump_is_refused_saying_where_and_nothing_is_imported(
     ledger, damage: Callable[[list[bytes]], tuple[bytes, str]], error: type[Exception]
 ):
@@ -313,6 +321,7 @@ def test_a_damaged_dump_is_refused_saying_where_and_nothing_is_imported(
     assert {g.name: set(g.permissions.all()) for g in Group.objects.all()} == groups_before
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_a_changed_character_is_reported_with_both_checksums(ledger):
     lines = export().splitlines(keepends=True)
     damaged, _ = change_one_character(list(lines))
@@ -342,6 +351,7 @@ def test_a_dump_is_not_imported_into_a_database_that_holds_a_ledger(ledger):
 # -- the commands -----------------------------------------------------------------------------
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_the_commands_write_and_restore_a_dump_file_and_report_counts(ledger, tmp_path):
     path = tmp_path / "ledger.jsonl"
     exported = io.StringIO()
@@ -359,6 +369,7 @@ def test_the_commands_write_and_restore_a_dump_file_and_report_counts(ledger, tm
     assert path.stat().st_mode & 0o777 == 0o600  # it holds password hashes
 
 
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
 def test_the_import_command_says_nothing_was_imported_when_it_refuses(ledger, tmp_path):
     path = tmp_path / "ledger.jsonl"
     path.write_bytes(b"".join(export().splitlines(keepends=True)[:-1]))

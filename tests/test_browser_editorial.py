@@ -1,11 +1,12 @@
-"""In a real browser: an editor quotes a source with the mouse and submits; a reviewer publishes."""
+"""In a real browser: an editor quotes a source with the mouse and submits; a reviewer publishes.
+An editor's correction to published material waits for a reviewer, who approves it."""
 
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from claims.models import Claim, Excerpt, ReviewState
+from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState
 from tests import factories
 
 pytestmark = [
@@ -55,8 +56,8 @@ def select_with_mouse(page: Page, selector: str, passage: str):
     page.mouse.up()
 
 
-def run_action(page: Page, live_server, claim_text: str, action_label: str):
-    page.goto(f"{live_server.url}/admin/claims/claim/")
+def run_action(page: Page, live_server, claim_text: str, action_label: str, *, model="claim"):
+    page.goto(f"{live_server.url}/admin/claims/{model}/")
     row = page.locator("#result_list tr", has_text=claim_text)
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", label=action_label)
@@ -113,3 +114,52 @@ def test_editor_quotes_submits_and_reviewer_publishes(page: Page, live_server):
     page.goto(f"{live_server.url}{claim.get_absolute_url()}")
     expect(page.locator("h1")).to_have_text(claim.text)
     expect(page.locator("blockquote")).to_have_text(PASSAGE)
+
+
+def test_a_correction_to_published_material_waits_for_a_reviewer(page: Page, live_server):
+    publisher = factories.publisher("Moscow Daily")
+    source = factories.source(SOURCE_TEXT, title="Weekly Digest", publisher_=publisher)
+    claim = factories.claim("Magnitsky was beaten by prison guards.")
+    factories.evidence(claim, source, PASSAGE)
+    claim.refresh_from_db()
+    assert claim.review_state == ReviewState.PUBLISHED
+    factories.user("edna2", "Editors")
+    factories.user("rita", "Reviewers")
+
+    # Readers see the publisher's name, so the editor cannot just change it...
+    log_in(page, live_server, "edna2")
+    page.goto(f"{live_server.url}/admin/claims/publisher/{publisher.pk}/change/")
+    page.fill("#id_name", "The Moscow Daily")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("must be approved by another reviewer")
+    assert Publisher.objects.get(pk=publisher.pk).name == "Moscow Daily"
+
+    # ...but can propose it, with the reason readers will see.
+    page.fill("#id_name", "The Moscow Daily")
+    page.fill("#id_change_reason", "The paper's name has a definite article.")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("waiting for another reviewer")
+    assert Publisher.objects.get(pk=publisher.pk).name == "Moscow Daily"
+    change = ChangeRequest.objects.get()
+    assert change.state == ChangeRequest.State.PENDING
+
+    # A reviewer reads what would change and approves it.
+    page.context.clear_cookies()
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/admin/claims/changerequest/{change.pk}/change/")
+    expect(page.locator("body")).to_contain_text("The Moscow Daily")
+    run_action(
+        page,
+        live_server,
+        "Moscow Daily",
+        "Approve and apply (four-eyes: not your own)",
+        model="changerequest",
+    )
+    expect(page.locator(".messagelist")).to_contain_text("1 change approved")
+    change.refresh_from_db()
+    assert change.state == ChangeRequest.State.APPROVED
+
+    # Readers see the corrected name under the quote.
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}{claim.get_absolute_url()}")
+    expect(page.locator("figcaption")).to_contain_text("The Moscow Daily")

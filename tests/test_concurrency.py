@@ -302,6 +302,20 @@ def test_two_editors_saving_over_the_api_from_the_same_version_get_a_200_and_a_4
     assert result["history"] == ["The original wording.", result["text"]]
 
 
+def test_a_source_text_change_racing_an_excerpt_never_leaves_a_quote_off_its_text(run_race):
+    result = run_race("race-text-freeze")
+
+    assert result["problems"] == []
+    replaced, cut = result["outcomes"]
+    # One of the two went first and the other was told why, never both.
+    if replaced["ok"]:
+        assert result["text"] == "Entirely new words." and result["excerpts"] == []
+        assert not cut["ok"] and cut["error"] == "QuoteNotFound"
+    else:
+        assert "cannot change" in replaced["message"]
+        assert cut["ok"] and result["excerpts"] == ["old words"]
+
+
 def test_two_editors_writing_a_claim_in_the_same_words_at_once_both_get_theirs(run_race):
     result = run_race("race-create")
 

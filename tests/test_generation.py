@@ -54,6 +54,7 @@ def wipe():
     Publisher.objects.all().delete()
 
 
+@pytest.mark.writes_outside_services("empties the database between two generations")
 def test_the_same_seed_builds_the_same_ledger():
     generate_ledger(scale=SMALL, seed=3, progress=quiet)
     first = fingerprint()

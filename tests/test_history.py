@@ -14,14 +14,34 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from claims import services
-from claims.models import Claim, Dispute, Evidence, Excerpt, Publisher, Source, Speaker
+from claims.models import (
+    ChangeRequest,
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    Source,
+    SourceItem,
+    Speaker,
+)
 from claims.ops.loader import load_ledger
 from claims.services import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-HISTORIED = [Publisher, Speaker, Source, Excerpt, Dispute, Claim, Evidence]
+HISTORIED = [
+    Publisher,
+    Speaker,
+    Source,
+    SourceItem,
+    Excerpt,
+    Dispute,
+    Claim,
+    Evidence,
+    ChangeRequest,
+]
 # Timestamps kept by the database or the history itself, not by the writer.
 UNCOMPARED = {"updated_at"}
 
@@ -68,10 +88,19 @@ def desk(editor, reviewer):
     """A quoted source and a draft claim with evidence, written through the services."""
     source = factories.source()
     claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
-    excerpt = services.excerpt_create(source=source, quote="savage beating by prison guards")
-    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=editor)
+    excerpt = services.excerpt_create(
+        source=source, quote="savage beating by prison guards", by=editor
+    )
+    services.evidence_add(
+        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
+    )
     claim.refresh_from_db()
     return {"source": source, "claim": claim, "excerpt": excerpt}
+
+
+def version(claim) -> int:
+    """The claim's version as it is now in the database (what a caller would have read)."""
+    return Claim.objects.get(pk=claim.pk).version
 
 
 def test_loading_the_seed_ledger_records_every_row_it_writes():
@@ -82,16 +111,32 @@ def test_loading_the_seed_ledger_records_every_row_it_writes():
 
 def test_service_writes_leave_history_for_every_row_they_change(desk, editor, other_editor):
     claim, source = desk["claim"], desk["source"]
-    other = services.excerpt_create(source=source, quote="died of heart failure")
+    other = services.excerpt_create(source=source, quote="died of heart failure", by=editor)
     writes = [
-        lambda: services.evidence_add(claim=claim, excerpt=other, stance="contradicts", by=editor),
+        lambda: services.evidence_add(
+            claim=claim,
+            excerpt=other,
+            stance="contradicts",
+            by=editor,
+            expected_version=version(claim),
+        ),
         lambda: services.claim_update(
-            claim=claim, by=other_editor, expected_version=None, text="He was beaten badly."
+            claim=claim,
+            by=other_editor,
+            expected_version=version(claim),
+            text="He was beaten badly.",
         ),
         lambda: services.evidence_remove(
-            evidence=Evidence.objects.get(claim=claim, excerpt=other), by=editor
+            evidence=Evidence.objects.get(claim=claim, excerpt=other),
+            by=editor,
+            expected_version=version(claim),
         ),
-        lambda: workflow.claim_transition(claim=claim, action="submit", by=editor),
+        lambda: workflow.claim_transition(
+            claim=claim, action="submit", by=editor, expected_version=version(claim)
+        ),
+        lambda: services.source_item_add(
+            source=source, heading="Officials said", by=editor, published_on=None
+        ),
     ]
     for write in writes:
         before = history_rows()
@@ -102,12 +147,48 @@ def test_service_writes_leave_history_for_every_row_they_change(desk, editor, ot
 
 def test_a_status_change_caused_by_evidence_is_in_the_claims_history(desk, editor):
     claim = desk["claim"]
-    other = services.excerpt_create(source=desk["source"], quote="died of heart failure")
-    services.evidence_add(claim=claim, excerpt=other, stance="contradicts", by=editor)
+    other = services.excerpt_create(source=desk["source"], quote="died of heart failure", by=editor)
+    services.evidence_add(
+        claim=claim, excerpt=other, stance="contradicts", by=editor, expected_version=claim.version
+    )
     latest = claim.history.latest()
     assert latest.status == "contradiction"
     assert latest.history_change_reason == f"evidence: excerpt {other.pk} contradicts this claim"
     assert latest.history_user == editor
+
+
+def test_approved_corrections_leave_history_for_every_row_they_change(desk, editor, reviewer):
+    claim = desk["claim"]
+    workflow.claim_transition(
+        claim=claim, action="submit", by=editor, expected_version=version(claim)
+    )
+    workflow.claim_transition(
+        claim=claim, action="publish", by=reviewer, expected_version=version(claim)
+    )
+    other = services.excerpt_create(source=desk["source"], quote="died of heart failure", by=editor)
+    corrections = [
+        # A publisher's owner and an excerpt's speaker are inputs of the status rule.
+        (desk["source"].publisher, {"part_of": factories.publisher("A media group")}),
+        (desk["excerpt"], {"speaker": factories.speaker()}),
+        (desk["source"], {"title": "A corrected title"}),
+        (claim, {"text": "He was beaten by guards."}),
+        (claim, {"add_evidence": {"excerpt": other, "stance": "contradicts"}}),
+    ]
+    for target, changes in corrections:
+        before = history_rows()
+        change = services.change_propose(
+            target=target, changes=changes, reason="A correction.", by=editor
+        )
+        assert history_rows() > before
+        assert unrecorded_changes() == []
+        before = history_rows()
+        services.change_approve(change=change, by=reviewer)
+        assert history_rows() > before
+        assert unrecorded_changes() == []
+    latest = claim.history.latest()
+    assert (latest.status, latest.text) == ("contradiction", "He was beaten by guards.")
+    assert latest.history_change_reason == "correction approved: A correction."
+    assert latest.history_user == reviewer
 
 
 def test_api_writes_leave_history(desk, editor, reviewer):
@@ -173,6 +254,7 @@ def test_admin_writes_and_bulk_actions_leave_history(client, desk, editor, revie
     assert unrecorded_changes() == []
 
 
+@pytest.mark.writes_outside_services("simulates a write that bypasses the history")
 def test_the_check_itself_catches_a_write_that_bypasses_history(desk):
     Claim.objects.filter(pk=desk["claim"].pk).update(text="Changed behind the back.")
     assert unrecorded_changes() == [

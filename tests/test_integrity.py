@@ -38,6 +38,7 @@ def test_verify_passes_on_a_sound_ledger(small_ledger, capsys):
     assert "checks out" in capsys.readouterr().out
 
 
+@pytest.mark.writes_outside_services("simulates a row corrupted outside the services")
 def test_verify_names_a_tampered_excerpt(small_ledger, capsys):
     excerpt = Excerpt.objects.get()
     # A write that bypasses the services, as a careless migration or SQL console might.
@@ -50,6 +51,7 @@ def test_verify_names_a_tampered_excerpt(small_ledger, capsys):
     assert "stored “died of a heart attack”, but the source says “died of heart failure”" in report
 
 
+@pytest.mark.writes_outside_services("simulates a row corrupted outside the services")
 def test_verify_names_shifted_offsets(small_ledger, capsys):
     excerpt = Excerpt.objects.get()
     Excerpt.objects.filter(pk=excerpt.pk).update(start=excerpt.start + 1, end=excerpt.end + 1)
@@ -59,6 +61,7 @@ def test_verify_names_shifted_offsets(small_ledger, capsys):
     assert f"excerpt {excerpt.pk}" in capsys.readouterr().err
 
 
+@pytest.mark.writes_outside_services("simulates a row corrupted outside the services")
 def test_verify_names_a_source_whose_text_no_longer_matches_its_hash(small_ledger, capsys):
     source, _ = small_ledger
     Source.objects.filter(pk=source.pk).update(text=source.text + " Appended.")
@@ -69,6 +72,7 @@ def test_verify_names_a_source_whose_text_no_longer_matches_its_hash(small_ledge
     assert f"source {source.pk} ({source.slug}): text hashes to" in report
 
 
+@pytest.mark.writes_outside_services("simulates a row corrupted outside the services")
 def test_verify_names_a_claim_whose_stored_status_drifted(small_ledger, capsys):
     _, claim = small_ledger
     Claim.objects.filter(pk=claim.pk).update(status="agreement")
@@ -102,9 +106,8 @@ def test_ingest_command_stores_a_document_exactly(db, tmp_path, capsys):
     assert source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert source.publisher.name == "Some Outlet"
     assert str(source.published_on) == "2014-11-16"
-    assert services.excerpt_create(source=source, quote='"curly" quotes').text == (
-        "\u201ccurly\u201d quotes"
-    )
+    excerpt = services.excerpt_create(source=source, quote='"curly" quotes', by=factories.author())
+    assert excerpt.text == "\u201ccurly\u201d quotes"
     assert "Ingested source" in capsys.readouterr().out
 
 

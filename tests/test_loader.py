@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from claims import services
 from claims.models import (
     Claim,
     Dispute,
@@ -50,8 +51,11 @@ def test_loader_builds_the_ledger_from_quotes(ledger_dir):
     assert beaten.status == "agreement"  # the campaign and an independent paper
     assert heart.review_state == beaten.review_state == ReviewState.PUBLISHED
     assert Dispute.objects.get().review_state == ReviewState.PUBLISHED
-    event = heart.review_events.get()
-    assert (event.action, event.actor_name) == ("publish", "the curated ledger file")
+    # Submitted by the file's author account, published by its review account: four eyes.
+    assert [(e.action, e.actor_name) for e in heart.review_events.all()] == [
+        ("submit", services.LEDGER_FILE_AUTHOR),
+        ("publish", services.LEDGER_FILE_REVIEWER),
+    ]
 
 
 @pytest.mark.django_db

@@ -39,8 +39,9 @@ def html_of(client, url, status=200):
 
 def test_home_puts_contested_disputes_first_with_counts_and_search(client, dispute_with_rivals):
     quiet = factories.dispute("A question nobody disputes?")
-    factories.claim("Only one answer.", dispute=quiet)
-    factories.dispute("A hidden question?", review_state=ReviewState.DRAFT)
+    only = factories.claim("Only one answer.", dispute=quiet)
+    factories.evidence(only, factories.source(), "died of heart failure")  # one voice: unverified
+    factories.dispute("A hidden question?")  # a draft: no claim of it is published
 
     page = html_of(client, "/")
 
@@ -98,7 +99,8 @@ def test_claim_by_id_redirects_to_its_canonical_address(client, dispute_with_riv
 def test_unpublished_content_is_a_404(client, dispute_with_rivals):
     dispute, beaten, _, source = dispute_with_rivals
     draft = factories.claim("A draft claim.", dispute=dispute, review_state=ReviewState.DRAFT)
-    hidden = factories.dispute("Not yet?", review_state=ReviewState.IN_REVIEW)
+    hidden = factories.dispute("Not yet?")
+    factories.claim("An answer still in review.", dispute=hidden, review_state=ReviewState.DRAFT)
     unquoted = factories.source("Nobody quotes this.")
 
     html_of(client, draft.get_absolute_url(), 404)
@@ -111,8 +113,13 @@ def test_unpublished_content_is_a_404(client, dispute_with_rivals):
 
 def test_a_withdrawn_claim_says_so_and_why(client, dispute_with_rivals, reviewer):
     _, beaten, *_ = dispute_with_rivals
+    beaten.refresh_from_db()
     workflow.claim_transition(
-        claim=beaten, action="withdraw", by=reviewer, comment="The source retracted it."
+        claim=beaten,
+        action="withdraw",
+        by=reviewer,
+        expected_version=beaten.version,
+        comment="The source retracted it.",
     )
     page = html_of(client, beaten.get_absolute_url(), 410)
     assert "This claim was withdrawn" in page and "The source retracted it." in page
@@ -242,7 +249,8 @@ def test_public_pages_are_cacheable_and_answer_conditional_requests(client, disp
     assert again.status_code == 304
     assert again.content == b""
 
-    factories.claim("A new rival.", dispute=dispute)
+    rival = factories.claim("A new rival.", dispute=dispute)
+    factories.evidence(rival, factories.source(), "his body bearing bruises")  # published now
     changed = client.get(dispute.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
 
@@ -304,8 +312,12 @@ def test_json_ld_cannot_break_out_of_its_script_block(client, dispute_with_rival
 def test_an_archive_front_page_shows_the_most_disputed_and_says_how_many_in_all(client):
     from claims.web.views import HOME_DISPUTES
 
+    source = factories.source()
     for number in range(HOME_DISPUTES + 5):
-        factories.dispute(f"Question number {number}?")
+        # A question reaches readers with its first published claim.
+        dispute = factories.dispute(f"Question number {number}?")
+        answer = factories.claim(f"Answer number {number}.", dispute=dispute)
+        factories.evidence(answer, source, "died of heart failure")
     html = client.get("/").content.decode()
     assert html.count('class="dispute-card"') == HOME_DISPUTES
     assert f"The {HOME_DISPUTES} most disputed of {HOME_DISPUTES + 5} questions." in html

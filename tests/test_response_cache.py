@@ -50,20 +50,34 @@ def test_a_publication_is_visible_on_the_very_next_read(client, ledger, editor, 
     claim = services.claim_create(text="Guards denied it.", by=editor)
     services.evidence_add(
         claim=claim,
-        excerpt=services.excerpt_create(source=ledger["source"], quote="in November 2009"),
+        excerpt=services.excerpt_create(
+            source=ledger["source"], quote="in November 2009", by=editor
+        ),
         stance="supports",
         by=editor,
+        expected_version=claim.version,
     )
-    workflow.claim_transition(claim=claim, action="submit", by=editor)
-    workflow.claim_transition(claim=claim, action="publish", by=reviewer)
+    claim = workflow.claim_transition(
+        claim=claim, action="submit", by=editor, expected_version=claim.version
+    )
+    workflow.claim_transition(
+        claim=claim, action="publish", by=reviewer, expected_version=claim.version
+    )
     assert b"Guards denied it." in client.get("/api/v1/claims/").content
 
 
 def test_a_withdrawal_disappears_at_once_from_pages_and_api(client, ledger, reviewer):
     claim = ledger["published"]
+    claim.refresh_from_db()
     assert client.get(f"/claims/{claim.slug}/").status_code == 200
     assert claim.text.encode() in client.get("/api/v1/claims/").content
-    workflow.claim_transition(claim=claim, action="withdraw", by=reviewer, comment="Retracted.")
+    workflow.claim_transition(
+        claim=claim,
+        action="withdraw",
+        by=reviewer,
+        expected_version=claim.version,
+        comment="Retracted.",
+    )
     assert claim.text.encode() not in client.get("/api/v1/claims/").content
     assert client.get(f"/claims/{claim.slug}/").status_code == 410
 

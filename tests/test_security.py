@@ -144,9 +144,12 @@ def test_a_refused_review_step_is_logged_with_who_what_and_why(editor, caplog):
     claim = services.claim_create(text="My own claim.", by=editor)
     services.evidence_add(
         claim=claim,
-        excerpt=services.excerpt_create(source=factories.source(), quote="in November 2009"),
+        excerpt=services.excerpt_create(
+            source=factories.source(), quote="in November 2009", by=editor
+        ),
         stance="supports",
         by=editor,
+        expected_version=claim.version,
     )
     api = APIClient()
     api.force_authenticate(editor)

@@ -5,7 +5,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.choices import ClaimStatus
+from claims.choices import ClaimStatus, ReviewState
 from claims.models import Claim
 from claims.rules.status import compute_status
 from tests import factories
@@ -101,7 +101,8 @@ def test_stored_status_and_its_sql_twin_follow_the_rule(evidence, expected):
 def test_status_follows_evidence_as_it_is_added_and_removed():
     from claims import services
 
-    claim = factories.claim()
+    # A draft: its evidence changes directly (a published claim's only through review, below).
+    claim = factories.claim(review_state=ReviewState.DRAFT)
     times, ngo = factories.publisher(), factories.publisher()
     factories.evidence(claim, factories.source("One says yes.", publisher_=times), "One says yes.")
     claim.refresh_from_db()
@@ -119,14 +120,58 @@ def test_status_follows_evidence_as_it_is_added_and_removed():
     claim.refresh_from_db()
     assert claim.status == CONTRADICTION
 
-    services.evidence_add(claim=claim, excerpt=second.excerpt, stance="contradicts")
-    services.evidence_remove(evidence=claim.evidence.get(excerpt__text="Three says no."))
+    by = factories.author()
+    services.evidence_add(
+        claim=claim,
+        excerpt=second.excerpt,
+        stance="contradicts",
+        by=by,
+        expected_version=claim.version,
+    )
+    claim.refresh_from_db()
+    services.evidence_remove(
+        evidence=claim.evidence.get(excerpt__text="Three says no."),
+        by=by,
+        expected_version=claim.version,
+    )
     claim.refresh_from_db()
     assert claim.status == CONTRADICTION  # "One" supports, "Two" now contradicts
 
-    services.evidence_remove(evidence=claim.evidence.get(excerpt__text="Two says yes."))
+    services.evidence_remove(
+        evidence=claim.evidence.get(excerpt__text="Two says yes."),
+        by=by,
+        expected_version=claim.version,
+    )
     claim.refresh_from_db()
     assert claim.status == UNVERIFIED
+
+
+@pytest.mark.django_db
+def test_a_published_claims_status_follows_an_approved_change_of_stance():
+    from claims import services
+
+    claim = factories.claim()
+    times, ngo = factories.publisher(), factories.publisher()
+    factories.evidence(claim, factories.source("One says yes.", publisher_=times), "One says yes.")
+    second = factories.evidence(
+        claim, factories.source("Two says yes.", publisher_=ngo), "Two says yes."
+    )
+    claim.refresh_from_db()
+    assert (claim.review_state, claim.status) == (ReviewState.PUBLISHED, AGREEMENT)
+
+    change = services.change_propose(
+        target=second,
+        changes={"stance": "contradicts"},
+        reason="Read in full, the quote denies it.",
+        by=factories.author(),
+    )
+    claim.refresh_from_db()
+    assert claim.status == AGREEMENT  # nothing changes until another reviewer approves
+    services.change_approve(change=change, by=factories.reviewer_account())
+
+    claim.refresh_from_db()
+    assert claim.status == CONTRADICTION
+    assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == CONTRADICTION
 
 
 # -- properties, over any evidence ----------------------------------------------------------------

@@ -26,14 +26,30 @@ def draft(editor):
         text="He was beaten by guards.", dispute=factories.dispute(), by=editor
     )
     source = factories.source()
-    excerpt = services.excerpt_create(source=source, quote="savage beating by prison guards")
-    services.evidence_add(claim=claim, excerpt=excerpt, stance="supports", by=editor)
+    excerpt = services.excerpt_create(
+        source=source, quote="savage beating by prison guards", by=editor
+    )
+    services.evidence_add(
+        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
+    )
     claim.refresh_from_db()
     return claim
 
 
-def step(claim, action, by, comment="", **kwargs):
-    return claim_transition(claim=claim, action=action, by=by, comment=comment, **kwargs)
+def step(claim, action, by, comment="", expected_version=None):
+    """Take a review step on the claim as `by` reads it now, unless told which version they saw."""
+    if expected_version is None:
+        claim.refresh_from_db()
+        expected_version = claim.version
+    return claim_transition(
+        claim=claim, action=action, by=by, comment=comment, expected_version=expected_version
+    )
+
+
+def edit(claim, by, **changes):
+    """Change a draft as `by`, from the version they read now."""
+    claim.refresh_from_db()
+    return services.claim_update(claim=claim, by=by, expected_version=claim.version, **changes)
 
 
 def test_a_claim_goes_from_draft_to_review_to_published(draft, editor, reviewer):
@@ -49,8 +65,7 @@ def test_a_claim_goes_from_draft_to_review_to_published(draft, editor, reviewer)
 
 
 def test_a_dispute_is_published_with_its_first_published_claim(draft, editor, reviewer):
-    draft.dispute.review_state = ReviewState.DRAFT
-    draft.dispute.save()
+    assert draft.dispute.review_state == ReviewState.DRAFT
     step(draft, Action.SUBMIT, editor)
     step(draft, Action.PUBLISH, reviewer)
     draft.dispute.refresh_from_db()
@@ -58,14 +73,14 @@ def test_a_dispute_is_published_with_its_first_published_claim(draft, editor, re
 
 
 def test_the_author_cannot_publish_their_own_claim(draft, editor):
-    editor.groups.add(*factories.user("tmp", "Reviewers").groups.all())
+    editor.groups.add(factories.role("Reviewers"))
     step(draft, Action.SUBMIT, editor)
     with pytest.raises(NotAllowed, match="you wrote: another reviewer must check it"):
         step(draft, Action.PUBLISH, editor)
 
 
 def test_the_last_editor_cannot_publish_either(draft, superuser, reviewer, editor):
-    services.claim_update(claim=draft, by=superuser, expected_version=None, text="Beaten.")
+    edit(draft, superuser, text="Beaten.")
     step(draft, Action.SUBMIT, editor)
     with pytest.raises(NotAllowed, match="you last edited"):
         step(draft, Action.PUBLISH, superuser)
@@ -134,17 +149,25 @@ def test_the_second_of_two_edits_from_the_same_version_is_refused(draft, editor,
 def test_only_drafts_can_be_edited(draft, editor, reviewer):
     step(draft, Action.SUBMIT, editor)
     with pytest.raises(services.NotEditable, match="in review.*send it back"):
-        services.claim_update(claim=draft, by=editor, expected_version=None, text="Sneaky.")
+        edit(draft, editor, text="Sneaky.")
     excerpt = draft.evidence.first().excerpt
     with pytest.raises(services.NotEditable):
-        services.evidence_add(claim=draft, excerpt=excerpt, stance="contradicts", by=editor)
+        services.evidence_add(
+            claim=draft,
+            excerpt=excerpt,
+            stance="contradicts",
+            by=editor,
+            expected_version=draft.version,
+        )
 
 
 def test_evidence_changes_make_a_new_version_by_their_editor(draft, other_editor):
     before = draft.version
     source = factories.source("Another source says he was beaten.")
-    excerpt = services.excerpt_create(source=source, quote="he was beaten")
-    services.evidence_add(claim=draft, excerpt=excerpt, stance="supports", by=other_editor)
+    excerpt = services.excerpt_create(source=source, quote="he was beaten", by=other_editor)
+    services.evidence_add(
+        claim=draft, excerpt=excerpt, stance="supports", by=other_editor, expected_version=before
+    )
     draft.refresh_from_db()
     assert draft.version == before + 1
     assert draft.last_edited_by == other_editor
@@ -156,3 +179,84 @@ def test_every_step_writes_a_history_row(draft, editor, reviewer):
     step(draft, Action.PUBLISH, reviewer)
     assert draft.history.count() == rows + 2
     assert draft.history.first().history_change_reason == "published"
+
+
+# -- four eyes: whoever contributed to a claim, at any time, cannot publish it -------------------
+
+
+@pytest.fixture
+def editing_reviewer(db):
+    """A reviewer who also has editor rights: they may write drafts, and publish others' claims."""
+    return factories.user("eve", "Editors", "Reviewers")
+
+
+def test_a_reviewer_who_rewrote_the_text_cannot_publish_even_after_the_author_edited_again(
+    draft, editor, editing_reviewer, reviewer
+):
+    edit(draft, editing_reviewer, text="He was beaten by prison guards.")
+    edit(draft, editor, text="He was beaten by guards in prison.")  # the author has the last word
+    step(draft, Action.SUBMIT, editor)
+    draft.refresh_from_db()
+    assert draft.last_edited_by == editor
+
+    with pytest.raises(NotAllowed, match="you wrote a version of: another reviewer must check it"):
+        step(draft, Action.PUBLISH, editing_reviewer)
+    draft.refresh_from_db()
+    assert draft.review_state == ReviewState.IN_REVIEW
+    assert step(draft, Action.PUBLISH, reviewer).review_state == ReviewState.PUBLISHED
+
+
+@pytest.mark.parametrize("change", ["added", "changed the stance of", "removed"])
+def test_a_reviewer_who_chose_evidence_for_the_claim_cannot_publish_it(
+    draft, editor, editing_reviewer, reviewer, change
+):
+    source = factories.source("Another paper says he was beaten.")
+    excerpt = services.excerpt_create(source=source, quote="he was beaten", by=editor)
+    if change != "added":  # the author ties the quote; the reviewer changes or removes it
+        services.evidence_add(
+            claim=draft,
+            excerpt=excerpt,
+            stance="supports",
+            by=editor,
+            expected_version=draft.version,
+        )
+        draft.refresh_from_db()
+    if change == "removed":
+        services.evidence_remove(
+            evidence=draft.evidence.get(excerpt=excerpt),
+            by=editing_reviewer,
+            expected_version=draft.version,
+        )
+    else:
+        services.evidence_add(
+            claim=draft,
+            excerpt=excerpt,
+            stance="contradicts" if change == "changed the stance of" else "supports",
+            by=editing_reviewer,
+            expected_version=draft.version,
+        )
+    edit(draft, editor, text="He was beaten by guards in prison.")  # the author edits last
+    step(draft, Action.SUBMIT, editor)
+
+    with pytest.raises(NotAllowed, match="you chose evidence for: another reviewer must check"):
+        step(draft, Action.PUBLISH, editing_reviewer)
+    assert step(draft, Action.PUBLISH, reviewer).review_state == ReviewState.PUBLISHED
+
+
+def test_a_reviewer_who_only_sent_the_claim_back_earlier_can_publish_it(
+    draft, editor, editing_reviewer
+):
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.REQUEST_CHANGES, editing_reviewer, comment="Say which guards.")
+    edit(draft, editor, text="He was beaten by prison guards.")
+    step(draft, Action.SUBMIT, editor)
+
+    published = step(draft, Action.PUBLISH, editing_reviewer)
+
+    assert published.review_state == ReviewState.PUBLISHED
+    assert [(e.action, e.actor_name) for e in draft.review_events.all()] == [
+        ("submit", "edna"),
+        ("request_changes", "eve"),
+        ("submit", "edna"),
+        ("publish", "eve"),
+    ]

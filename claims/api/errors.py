@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from claims.rules import anchoring
-from claims.services import workflow
+from claims.services import NeedsReview, workflow
 from ledger.errors import MESSAGE_TOO_MANY_FIELDS, too_large_message
 
 
@@ -42,6 +42,8 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, (workflow.CommentRequired, workflow.InvalidComment)):
         return Response({"comment": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, NeedsReview):
+        return Response({"detail": exc.message, "code": "needs_review"}, status=409)
     if isinstance(exc, workflow.WorkflowError):
         return Response(
             {"detail": exc.message, "code": "invalid_state"}, status=status.HTTP_409_CONFLICT

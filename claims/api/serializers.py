@@ -329,7 +329,7 @@ class SourceWriteSerializer(InputSerializer):
     published_on = serializers.DateField(required=False, allow_null=True, default=None)
 
     def create(self, data):
-        return services.source_create(**data)
+        return services.source_create(by=self.context["request"].user, **data)
 
 
 class ExcerptSerializer(serializers.ModelSerializer):
@@ -381,6 +381,7 @@ class ExcerptWriteSerializer(InputSerializer):
             prefix=data.get("prefix") or None,
             near=data.get("near"),
             speaker=data.get("speaker"),
+            by=self.context["request"].user,
         )
 
 

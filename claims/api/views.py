@@ -132,10 +132,6 @@ class ClaimViewSet(
         writer.is_valid(raise_exception=True)
         return self._read(writer.save().pk)
 
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
-
     def _transition(self, request, action_name):
         claim = self.get_object()
         payload = s.TransitionSerializer(data=request.data)
@@ -145,7 +141,8 @@ class ClaimViewSet(
             action=action_name,
             by=request.user,
             comment=payload.validated_data["comment"],
-            expected_version=payload.validated_data.get("version"),
+            # A review step names the version it acts on when the client read one.
+            expected_version=payload.validated_data.get("version", services.NO_VERSION_CHECK),
         )
         return self._read(claim.pk)
 
@@ -280,7 +277,7 @@ class SourceViewSet(
 
     @extend_schema(request=s.SourceWriteSerializer, responses={201: s.SourceDetailSerializer})
     def create(self, request, *args, **kwargs):
-        writer = s.SourceWriteSerializer(data=request.data)
+        writer = s.SourceWriteSerializer(data=request.data, context=self.get_serializer_context())
         writer.is_valid(raise_exception=True)
         source = writer.save()
         body = s.SourceDetailSerializer(source, context=self.get_serializer_context()).data
@@ -359,7 +356,7 @@ class ExcerptViewSet(
         },
     )
     def create(self, request, *args, **kwargs):
-        writer = s.ExcerptWriteSerializer(data=request.data)
+        writer = s.ExcerptWriteSerializer(data=request.data, context=self.get_serializer_context())
         writer.is_valid(raise_exception=True)
         excerpt = writer.save()
         body = s.ExcerptSerializer(excerpt, context=self.get_serializer_context()).data

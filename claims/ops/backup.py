@@ -40,6 +40,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from claims.models import (
+    ChangeRequest,
     Claim,
     Dispute,
     Evidence,
@@ -68,6 +69,7 @@ LEDGER_MODELS: tuple[type[models.Model], ...] = (
     Claim,
     Evidence,
     ReviewEvent,
+    ChangeRequest,
 )
 HISTORY_MODELS: tuple[type[models.Model], ...] = tuple(
     get_history_model_for_model(model) for model in LEDGER_MODELS if hasattr(model, "history")

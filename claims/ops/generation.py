@@ -1,7 +1,7 @@
 """A deterministic synthetic ledger at newsroom-archive scale, for benchmarks and soak tests.
 
 Everything is derived from one random seed, so two runs with the same arguments build the same
-ledger. Rows are written with `bulk_create` in batches, bypassing the per-row services, but the
+ledger. Rows are written in bulk by `claims.services.bulk`, bypassing the per-row services, but the
 rules still hold: every excerpt is a real span of its source (`text[start:end]`), every source's
 SHA-256 is its text's, and every claim's status is computed by `claims.rules.status.compute_status`
 from its evidence. History is deliberately not written for generated rows: they are fixtures,
@@ -36,6 +36,8 @@ from claims.models import (
 )
 from claims.rules.anchoring import CONTEXT_LENGTH
 from claims.rules.status import compute_status
+from claims.services.bulk import generated_rows_insert
+from claims.services.common import GENERATOR, system_account
 from ledger.cache import ledger_changed
 
 BATCH = 2000
@@ -174,11 +176,12 @@ def _text(rng: random.Random, size: int) -> str:
 
 
 def _bulk(model, rows: list, phase: str, progress: Progress) -> list:
-    created = []
-    for start in range(0, len(rows), BATCH):
-        created += model.objects.bulk_create(rows[start : start + BATCH])
-        progress(phase, min(start + BATCH, len(rows)), len(rows))
-    return created
+    return generated_rows_insert(
+        model=model,
+        rows=rows,
+        by=system_account(GENERATOR),
+        on_batch=lambda done, total: progress(phase, done, total),
+    )
 
 
 @transaction.atomic

@@ -17,26 +17,23 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 
 from claims import services
+from claims.choices import ReviewAction as Action
 from claims.models import (
     Claim,
     Dispute,
     Evidence,
+    Excerpt,
     Publisher,
-    ReviewEvent,
     ReviewState,
     Source,
     SourceItem,
     Speaker,
 )
 from claims.rules import anchoring
-from claims.services.statuses import claim_statuses_refresh
 
 SUPPORTED_VERSIONS = {1}
-# Who the review timeline names for claims that arrive published from the curated file.
-SEED_REVIEWER = "the curated ledger file"
 MANIFEST_NAME = "SHA256SUMS"
 
 
@@ -108,7 +105,27 @@ def load_ledger(path: Path, *, seeds_dir: Path | None = None) -> LoadReport:
     return _Loader(data, seeds_dir, path.name).load()
 
 
+# Each kind of record the file holds, and the services that create and change it.
+CREATE = {
+    Publisher: services.publisher_create,
+    Speaker: services.speaker_create,
+    Source: services.source_create,
+    Dispute: services.dispute_create,
+}
+UPDATE = {
+    Publisher: lambda row, **kw: services.publisher_update(publisher=row, **kw),
+    Speaker: lambda row, **kw: services.speaker_update(speaker=row, **kw),
+    Source: lambda row, **kw: services.source_update(source=row, **kw),
+    SourceItem: lambda row, **kw: services.source_item_update(item=row, **kw),
+    Dispute: lambda row, **kw: services.dispute_update(dispute=row, **kw),
+    Excerpt: lambda row, **kw: services.excerpt_update(excerpt=row, **kw),
+}
+
+
 class _Loader:
+    """Writes as the ledger file's author account; what it publishes, and any change it makes to
+    public material, is approved by the file's review account (the pull request's review)."""
+
     def __init__(self, data: dict[str, Any], seeds_dir: Path, filename: str):
         self.data = data
         self.seeds_dir = seeds_dir
@@ -117,14 +134,16 @@ class _Loader:
         self.publishers: dict[str, Publisher] = {}
         self.speakers: dict[str, Speaker] = {}
         self.sources: dict[str, Source] = {}
+        self.author = services.system_account(services.LEDGER_FILE_AUTHOR)
+        self.reviewer = services.system_account(services.LEDGER_FILE_REVIEWER)
+        self.reviewed = f"Curated in {filename}, reviewed in its pull request."
 
     @transaction.atomic
     def load(self) -> LoadReport:
         self.load_publishers()
         self.load_speakers()
         self.load_sources()
-        touched_claims = self.load_disputes()
-        claim_statuses_refresh(claim_ids=touched_claims, by=None, reason="status recomputed")
+        self.load_disputes()
         return self.report
 
     # -- helpers ---------------------------------------------------------------------------
@@ -147,25 +166,42 @@ class _Loader:
             self.fail(where, f"unknown {kind} {slug!r} (known: {', '.join(sorted(table))})")
         return table[slug]
 
-    def upsert(self, model: type[models.Model], slug: str, fields: dict, where: str, **create):
-        """Create the row with this slug, or update the fields that differ; save nothing else."""
-        instance = model.objects.filter(slug=slug).first()
-        if instance is None:
-            instance, outcome = model(slug=slug, **fields, **create), "created"
-        else:
-            changed = {k: v for k, v in fields.items() if getattr(instance, k) != v}
-            if not changed:
-                self.report.record(model._meta.verbose_name_plural, "unchanged")
-                return instance
-            for name, value in changed.items():
-                setattr(instance, name, value)
-            outcome = "updated"
+    def change(self, row, fields: dict, where: str, kind: str):
+        """Change a row through its service; public material through an approved change."""
+        changed = {k: v for k, v in fields.items() if _differs(row, k, v)}
+        if not changed:
+            self.report.record(kind, "unchanged")
+            return row
         try:
-            instance.full_clean(exclude=["sha256"])
-            instance.save()
+            try:
+                if type(row) not in UPDATE:
+                    # A published claim or its evidence: only ever through a reviewed change.
+                    raise services.NeedsReview("published")
+                row = UPDATE[type(row)](row, by=self.author, **changed)
+            except services.NeedsReview:
+                change = services.change_propose(
+                    target=row, changes=changed, reason=self.reviewed, by=self.author
+                )
+                services.change_approve(change=change, by=self.reviewer, comment=self.reviewed)
+                row.refresh_from_db()
         except ValidationError as error:
             self.fail(where, "; ".join(error.messages))
-        self.report.record(model._meta.verbose_name_plural, outcome)
+        except services.WorkflowError as refused:
+            self.fail(where, refused.message)
+        self.report.record(kind, "updated")
+        return row
+
+    def upsert(self, model: type[models.Model], slug: str, fields: dict, where: str):
+        """Create the row with this slug, or change the fields that differ; nothing else."""
+        kind = model._meta.verbose_name_plural
+        instance = model.objects.filter(slug=slug).first()
+        if instance is not None:
+            return self.change(instance, fields, where, kind)
+        try:
+            instance = CREATE[model](slug=slug, by=self.author, **fields)
+        except ValidationError as error:
+            self.fail(where, "; ".join(error.messages))
+        self.report.record(kind, "created")
         return instance
 
     # -- sections of the file --------------------------------------------------------------
@@ -238,20 +274,13 @@ class _Loader:
             }
             existing = SourceItem.objects.filter(source=source, start=start).first()
             if existing is None:
-                services.source_item_add(source=source, after=after, **fields)
+                services.source_item_add(source=source, after=after, by=self.author, **fields)
                 self.report.record("source items", "created")
-            elif any(getattr(existing, k) != v for k, v in fields.items()):
-                for name, value in fields.items():
-                    setattr(existing, name, value)
-                existing.save()
-                self.report.record("source items", "updated")
             else:
-                self.report.record("source items", "unchanged")
+                self.change(existing, fields, item_where, "source items")
             after = start + len(heading)
 
-    def load_disputes(self) -> set[int]:
-        touched_claims: set[int] = set()
-        published = {"review_state": ReviewState.PUBLISHED, "published_at": timezone.now()}
+    def load_disputes(self) -> None:
         for entry in self.data.get("disputes") or []:
             where = f"dispute {entry.get('slug')!r}"
             slug = self.need(entry, "slug", where)
@@ -259,13 +288,11 @@ class _Loader:
                 "question": self.need(entry, "question", where),
                 "summary": entry.get("summary") or "",
             }
-            dispute = self.upsert(Dispute, slug, fields, where, **published)
+            dispute = self.upsert(Dispute, slug, fields, where)
             for claim_entry in entry.get("claims") or []:
-                claim = self.load_claim(dispute, claim_entry, where, published)
-                touched_claims.add(claim.pk)
-        return touched_claims
+                self.load_claim(dispute, claim_entry, where)
 
-    def load_claim(self, dispute: Dispute, entry: dict, where: str, published: dict) -> Claim:
+    def load_claim(self, dispute: Dispute, entry: dict, where: str) -> Claim:
         where = f"{where}, claim {entry.get('slug')!r}"
         slug = self.need(entry, "slug", where)
         fields = {
@@ -273,31 +300,55 @@ class _Loader:
             "dispute": dispute,
             "speaker": self.lookup(self.speakers, entry.get("speaker"), "speaker", where),
         }
-        created = not Claim.objects.filter(slug=slug).exists()
-        claim = self.upsert(Claim, slug, fields, where, **published)
-        if created:
-            # The curated file is reviewed in its pull request; the timeline says so.
-            ReviewEvent.objects.create(
-                claim=claim,
-                action=ReviewEvent.Action.PUBLISH,
-                from_state=ReviewState.DRAFT,
-                to_state=ReviewState.PUBLISHED,
-                actor=None,
-                actor_name=SEED_REVIEWER,
-                comment=f"Curated in {self.filename}, reviewed in its pull request.",
-            )
+        claim = Claim.objects.filter(slug=slug).first()
+        if claim is None:
+            claim = services.claim_create(slug=slug, by=self.author, **fields)
+            self.report.record("claims", "created")
+        elif claim.review_state == ReviewState.DRAFT:
+            self.change_draft(claim, fields, where)
+        else:
+            self.change(claim, fields, where, "claims")
         for number, evidence in enumerate(entry.get("evidence") or [], start=1):
             self.load_evidence(claim, evidence, f"{where}, evidence {number}")
+        claim.refresh_from_db()
+        if claim.review_state == ReviewState.DRAFT:
+            self.publish(claim, where)
         return claim
+
+    def change_draft(self, claim: Claim, fields: dict, where: str) -> None:
+        changed = {k: v for k, v in fields.items() if _differs(claim, k, v)}
+        if changed:
+            services.claim_update(
+                claim=claim, by=self.author, expected_version=services.NO_VERSION_CHECK, **changed
+            )
+        self.report.record("claims", "updated" if changed else "unchanged")
+
+    def publish(self, claim: Claim, where: str) -> None:
+        """Submit as the file's author, publish as its review: the four-eyes rule holds."""
+        try:
+            for action, by in ((Action.SUBMIT, self.author), (Action.PUBLISH, self.reviewer)):
+                claim = services.claim_transition(
+                    claim=claim,
+                    action=action,
+                    by=by,
+                    expected_version=services.NO_VERSION_CHECK,
+                    comment=self.reviewed,
+                )
+        except services.WorkflowError as refused:
+            self.fail(where, refused.message)
 
     def load_evidence(self, claim: Claim, entry: dict, where: str):
         source = self.lookup(self.sources, self.need(entry, "source", where), "source", where)
         speaker = self.lookup(self.speakers, entry.get("speaker"), "speaker", where)
         quote = self.need(entry, "quote", where)
+        cut = {"source": source, "quote": quote, "prefix": entry.get("after"), "by": self.author}
         try:
-            excerpt = services.excerpt_create(
-                source=source, quote=quote, speaker=speaker, prefix=entry.get("after")
-            )
+            try:
+                excerpt = services.excerpt_create(**cut, speaker=speaker)
+            except services.NeedsReview:
+                # The quote is public and the file gives it another speaker: a reviewed change.
+                excerpt = services.excerpt_create(**cut)
+                self.change(excerpt, {"speaker": speaker}, where, "excerpts")
         except (anchoring.AnchoringError, ValidationError) as error:
             reason = error.message if isinstance(error, anchoring.AnchoringError) else error
             self.fail(f"{where} (source {source.slug!r})", f"quote “{quote}”: {reason}")
@@ -306,8 +357,25 @@ class _Loader:
         if existing and (existing.stance, existing.note) == (stance, note):
             self.report.record("evidence", "unchanged")
             return
+        if existing and claim.review_state != ReviewState.DRAFT:
+            self.change(existing, {"stance": stance, "note": note}, where, "evidence")
+            return
         try:
-            services.evidence_add(claim=claim, excerpt=excerpt, stance=stance, note=note)
-        except ValidationError as error:
-            self.fail(where, "; ".join(error.messages))
+            services.evidence_add(
+                claim=claim,
+                excerpt=excerpt,
+                stance=stance,
+                note=note,
+                by=self.author,
+                expected_version=services.NO_VERSION_CHECK,
+            )
+        except (ValidationError, services.WorkflowError) as error:
+            self.fail(where, getattr(error, "message", None) or "; ".join(error.messages))
         self.report.record("evidence", "updated" if existing else "created")
+
+
+def _differs(row, name: str, value) -> bool:
+    current = getattr(row, name)
+    if isinstance(current, models.Model) or isinstance(value, models.Model):
+        return getattr(current, "pk", None) != getattr(value, "pk", None)
+    return current != value

@@ -5,7 +5,8 @@
       └─request changes──┘  └──reject──▶ rejected
 
 - Editors submit; reviewers publish, request changes, reject and withdraw.
-- Four eyes: the reviewer who publishes a claim must be neither its author nor its last editor.
+- Four eyes: the reviewer who publishes a claim must not have contributed to it: not its author,
+  nor anyone who wrote a version of its text or links or of its evidence (from the history).
 - A claim is published with at least one quoted excerpt behind it.
 - Sending back, rejecting and withdrawing need a comment, which the author and the public see.
 - A dispute is published with its first published claim (it is a question, not an assertion).
@@ -20,22 +21,28 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 
-from claims.models import Claim, Dispute, ReviewEvent, ReviewState
+from claims.choices import ReviewAction, ReviewState
+from claims.models import Claim, Dispute, Evidence, ReviewEvent
 from claims.rules import typed_text
+from claims.services.common import (
+    MESSAGE_STALE,  # noqa: F401 (one of the refusals callers name)
+    EditConflict,  # noqa: F401
+    ExpectedVersion,
+    NotAllowed,
+    WorkflowError,
+    check_version,
+    save_with_history,
+)
 
-Action = ReviewEvent.Action
-CHANGE_REASON_MAX_LENGTH = 100
+Action = ReviewAction
+# The columns of a claim that are its content: whoever wrote a version of them contributed.
+CONTENT_COLUMNS = ("text", "slug", "dispute_id", "speaker_id")
 
 # Refused steps are logged (who, what, which claim, why) for the audit trail of attempts that left
 # no ReviewEvent behind; comments and credentials are never logged.
 security_log = logging.getLogger("claims.security")
 
-MESSAGE_STALE = (
-    "Someone else changed this claim while you were looking at it (you had version "
-    "{expected}, it is now at version {actual}). Reload it, check their change, then try again."
-)
 MESSAGE_WRONG_STATE = "Only claims that are {allowed} can be {done}; this one is {state}."
 MESSAGE_NO_PERMISSION = "You do not have permission to {verb} claims."
 MESSAGE_FOUR_EYES = (
@@ -43,22 +50,6 @@ MESSAGE_FOUR_EYES = (
 )
 MESSAGE_COMMENT_REQUIRED = "Say why in a comment: the author and readers will see it."
 MESSAGE_NO_EVIDENCE = "A claim needs at least one quoted excerpt before it can be published."
-
-
-class WorkflowError(Exception):
-    """A review step that cannot be taken; the message says why, in the user's terms."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class EditConflict(WorkflowError):
-    """The claim changed since the caller read it."""
-
-
-class NotAllowed(WorkflowError):
-    """The user may not take this step (permission or the four-eyes rule)."""
 
 
 class InvalidTransition(WorkflowError):
@@ -134,12 +125,6 @@ TRANSITIONS = {
 }
 
 
-def check_version(claim: Claim, expected_version: int | None) -> None:
-    """Refuse to act on a claim that changed since the caller read it."""
-    if expected_version is not None and claim.version != expected_version:
-        raise EditConflict(MESSAGE_STALE.format(expected=expected_version, actual=claim.version))
-
-
 def _state_label(state: str) -> str:
     return ReviewState(state).label.lower()
 
@@ -164,18 +149,41 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
     if problems:
         raise InvalidComment(" ".join(problems))
     if action == Action.PUBLISH:
-        if by.pk == claim.created_by_id:
-            raise NotAllowed(MESSAGE_FOUR_EYES.format(role="wrote"))
-        if by.pk == claim.last_edited_by_id:
-            raise NotAllowed(MESSAGE_FOUR_EYES.format(role="last edited"))
+        role = contribution_of(by, claim)
+        if role:
+            raise NotAllowed(MESSAGE_FOUR_EYES.format(role=role))
         if not claim.evidence.exists():
             raise InvalidTransition(MESSAGE_NO_EVIDENCE)
     return transition
 
 
+def contribution_of(user, claim: Claim) -> str:
+    """How `user` contributed to the claim, in words, or "" if they did not.
+
+    Read from the history: the author, the last editor, anyone who wrote a version of the claim's
+    text or links, and anyone who added, changed or removed its evidence. Review steps and
+    statuses recomputed by someone else's change are not contributions.
+    """
+    if user.pk == claim.created_by_id:
+        return "wrote"
+    if user.pk == claim.last_edited_by_id:
+        return "last edited"
+    previous = None
+    for row in claim.history.order_by("history_date", "history_id").values(
+        "history_type", "history_user_id", *CONTENT_COLUMNS
+    ):
+        content = tuple(row[column] for column in CONTENT_COLUMNS)
+        if row["history_user_id"] == user.pk and content != previous:
+            return "wrote a version of"
+        previous = content
+    if Evidence.history.filter(claim_id=claim.pk, history_user_id=user.pk).exists():
+        return "chose evidence for"
+    return ""
+
+
 @transaction.atomic
 def claim_transition(
-    *, claim: Claim, action: str, by, comment: str = "", expected_version: int | None = None
+    *, claim: Claim, action: str, by, expected_version: ExpectedVersion, comment: str = ""
 ) -> Claim:
     """Take one review step on `claim`, or raise a `WorkflowError` that says why not."""
     # Lock the row so that two reviewers acting at once are serialised: the second one sees the
@@ -199,13 +207,11 @@ def claim_transition(
     current.version += 1
     if transition.target == ReviewState.PUBLISHED:
         current.published_at = timezone.now()
-        _publish_dispute_with_first_claim(current.dispute_id)
+        _publish_dispute_with_first_claim(current.dispute_id, by=by)
     # simple-history's reason column holds 100 characters (longer is a 500 on PostgreSQL); the
     # whole comment is kept on the ReviewEvent below.
     reason = f"{transition.done}: {comment}".strip(": ")
-    current._change_reason = Truncator(reason).chars(CHANGE_REASON_MAX_LENGTH)
-    current._history_user = by
-    current.save()
+    save_with_history(current, by=by, reason=reason)
     ReviewEvent.objects.create(
         claim=current,
         action=action,
@@ -218,12 +224,11 @@ def claim_transition(
     return current
 
 
-def _publish_dispute_with_first_claim(dispute_id: int | None) -> None:
+def _publish_dispute_with_first_claim(dispute_id: int | None, *, by) -> None:
     if dispute_id is None:
         return
     dispute = Dispute.objects.select_for_update().get(pk=dispute_id)
     if dispute.review_state != ReviewState.PUBLISHED:
         dispute.review_state = ReviewState.PUBLISHED
         dispute.published_at = timezone.now()
-        dispute._change_reason = "published with its first published claim"
-        dispute.save()
+        save_with_history(dispute, by=by, reason="published with its first published claim")

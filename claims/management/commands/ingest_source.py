@@ -7,6 +7,8 @@ from django.utils.dateparse import parse_date
 from claims import services
 from claims.models import Source
 
+INGEST_ACCOUNT = "ingest-source"
+
 
 class Command(BaseCommand):
     help = (
@@ -42,11 +44,14 @@ class Command(BaseCommand):
             date = parse_date(published_on)
             if date is None:
                 raise CommandError(f"--published-on must be YYYY-MM-DD, not {published_on!r}.")
+        # Ingestion from the command line is done in the name of a named, non-login account.
+        by = services.system_account(INGEST_ACCOUNT)
         try:
             source = services.source_create(
+                by=by,
                 title=options["title"],
                 text=text,
-                publisher=services.publisher_for(publisher),
+                publisher=services.publisher_for(publisher, by=by),
                 slug=options["slug"],
                 kind=options["kind"],
                 language=options["language"],

@@ -1,0 +1,268 @@
+"""Changes to what readers see, under the four-eyes rule.
+
+Once material is public (a published claim, the quotes and speakers behind it, their items and
+sources, the sources' publishers, the dispute's question), an editor cannot change it directly:
+`change_propose` records what should change and why, another reviewer approves it
+(`change_approve`) or rejects it (`change_reject`). An approved change is applied by the same
+service an edit would use, and every published claim it touches gets a new version, a history
+row and a "correction approved" event on its review timeline, with the reason readers see.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from claims.choices import ReviewAction, ReviewState, Stance
+from claims.models import (
+    ChangeRequest,
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    ReviewEvent,
+    Source,
+    SourceItem,
+    Speaker,
+)
+from claims.rules import typed_text
+from claims.services import claims as claim_services
+from claims.services import sources as source_services
+from claims.services.common import (
+    NO_VERSION_CHECK,
+    NotAllowed,
+    WorkflowError,
+    change_reason,
+    changed_fields,
+    save_with_history,
+)
+from claims.services.publicity import PUBLIC_FIELDS, published_claim_ids
+
+MESSAGE_NOTHING_TO_CHANGE = "Nothing would change: every field already has the value proposed."
+MESSAGE_REASON_REQUIRED = "Say why the change is needed: readers see the reason on the record."
+MESSAGE_NOT_PENDING = "This change was already {state}."
+MESSAGE_OWN_CHANGE = (
+    "You proposed this change, so another reviewer must approve it (four-eyes rule)."
+)
+MESSAGE_NO_PERMISSION = "You do not have permission to approve or reject changes."
+REVIEW_PERMISSION = "claims.review_claim"
+
+
+def _evidence_update(*, evidence: Evidence, by, approval, reason: str = "", **changes):
+    fields = {"stance": evidence.stance, "note": evidence.note, **changes}
+    return claim_services.evidence_add(
+        claim=evidence.claim,
+        excerpt=evidence.excerpt,
+        by=by,
+        expected_version=NO_VERSION_CHECK,
+        approval=approval,
+        **fields,
+    )
+
+
+# A change to a published claim may add a quote to its evidence: {"excerpt": id, "stance", "note"}.
+ADD_EVIDENCE = "add_evidence"
+
+
+def _claim_update(*, claim: Claim, by, approval, reason: str = "", **changes):
+    added = changes.pop(ADD_EVIDENCE, None)
+    if changes:
+        claim = claim_services.claim_update(
+            claim=claim, by=by, expected_version=NO_VERSION_CHECK, approval=approval, **changes
+        )
+    if added:
+        claim_services.evidence_add(
+            claim=claim,
+            excerpt=Excerpt.objects.get(pk=added["excerpt"]),
+            stance=added["stance"],
+            note=added.get("note", ""),
+            by=by,
+            expected_version=NO_VERSION_CHECK,
+            approval=approval,
+        )
+    return claim
+
+
+# Each kind of record, and the service that applies a change to it.
+APPLY = {
+    Publisher: lambda target, **kw: source_services.publisher_update(publisher=target, **kw),
+    Speaker: lambda target, **kw: source_services.speaker_update(speaker=target, **kw),
+    Source: lambda target, **kw: source_services.source_update(source=target, **kw),
+    SourceItem: lambda target, **kw: source_services.source_item_update(item=target, **kw),
+    Excerpt: lambda target, **kw: source_services.excerpt_update(excerpt=target, **kw),
+    Dispute: lambda target, **kw: claim_services.dispute_update(dispute=target, **kw),
+    Claim: lambda target, **kw: _claim_update(claim=target, **kw),
+    Evidence: lambda target, **kw: _evidence_update(evidence=target, **kw),
+}
+
+
+def _stored(value):
+    """A field value as JSON: records by id, dates in ISO 8601."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _loaded(model, name: str, value):
+    """A stored value back as the field takes it."""
+    if name == ADD_EVIDENCE:
+        return value
+    field = model._meta.get_field(name)
+    if value is None:
+        return None
+    if field.is_relation:
+        return field.related_model.objects.get(pk=value)
+    return field.to_python(value)
+
+
+def _check_comment(text: str, field: str) -> None:
+    problems = typed_text.problems(text)
+    if problems:
+        raise ValidationError({field: problems})
+
+
+@transaction.atomic
+def change_propose(*, target: models.Model, changes: dict, reason: str, by) -> ChangeRequest:
+    """Ask for a change to public material; nothing changes until another reviewer approves."""
+    model = type(target)
+    changes = dict(changes)
+    unknown = set(changes) - set(PUBLIC_FIELDS[model]) - _private_fields(model)
+    if unknown:
+        raise ValueError(f"Not changeable fields of {model.__name__}: {', '.join(sorted(unknown))}")
+    if not reason.strip():
+        raise ValidationError({"reason": MESSAGE_REASON_REQUIRED})
+    _check_comment(reason, "reason")
+    target = model.objects.get(pk=target.pk)
+    added = _added_evidence(target, changes.pop(ADD_EVIDENCE, None))
+    changed = changed_fields(target, changes)
+    if added:
+        changed[ADD_EVIDENCE] = added
+    if not changed:
+        raise ValidationError(MESSAGE_NOTHING_TO_CHANGE)
+    request = ChangeRequest(
+        target_model=model._meta.label_lower,
+        target_id=target.pk,
+        target_label=str(target)[:300],
+        changes={name: _stored(value) for name, value in changed.items()},
+        previous={
+            name: None if name == ADD_EVIDENCE else _stored(getattr(target, name))
+            for name in changed
+        },
+        reason=reason.strip(),
+        proposed_by=by,
+    )
+    request.full_clean()
+    save_with_history(request, by=by)
+    return request
+
+
+def _added_evidence(target, added) -> dict | None:
+    """A quote to add to a published claim, checked now so that approval cannot fail on it."""
+    if added is None:
+        return None
+    if not isinstance(target, Claim):
+        raise ValueError("Only a claim's change can add evidence.")
+    excerpt, stance = added["excerpt"], added["stance"]
+    if stance not in Stance.values:
+        raise ValidationError({"stance": f"Stance must be one of: {', '.join(Stance.values)}."})
+    excerpt_id = excerpt.pk if isinstance(excerpt, models.Model) else int(excerpt)
+    if target.evidence.filter(excerpt_id=excerpt_id).exists():
+        raise ValidationError("This quote is already evidence for the claim.")
+    return {"excerpt": excerpt_id, "stance": stance, "note": added.get("note", "")}
+
+
+def _private_fields(model) -> set[str]:
+    """Fields a change request may carry along with public ones (an edit touches both)."""
+    editable = {
+        Publisher: source_services.PUBLISHER_FIELDS,
+        Speaker: source_services.SPEAKER_FIELDS,
+        Source: source_services.SOURCE_FIELDS,
+        SourceItem: source_services.SOURCE_ITEM_FIELDS,
+        Excerpt: source_services.EXCERPT_FIELDS,
+        Dispute: claim_services.DISPUTE_FIELDS,
+        Claim: (*claim_services.CLAIM_CONTENT_FIELDS, ADD_EVIDENCE),
+        Evidence: ("stance", "note"),
+    }
+    return set(editable[model])
+
+
+def _decide(change: ChangeRequest, by, comment: str) -> ChangeRequest:
+    current = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if not by.has_perm(REVIEW_PERMISSION):
+        raise NotAllowed(MESSAGE_NO_PERMISSION)
+    if current.state != ChangeRequest.State.PENDING:
+        raise WorkflowError(MESSAGE_NOT_PENDING.format(state=current.get_state_display().lower()))
+    if current.proposed_by_id == by.pk:
+        raise NotAllowed(MESSAGE_OWN_CHANGE)
+    _check_comment(comment, "comment")
+    return current
+
+
+@transaction.atomic
+def change_approve(*, change: ChangeRequest, by, comment: str = "") -> ChangeRequest:
+    """Apply a proposed change as another reviewer, and put it on every touched claim's record."""
+    current = _decide(change, by, comment)
+    model = current.target_class
+    target = model.objects.get(pk=current.target_id)
+    touched_before = published_claim_ids(target)
+    values = {name: _loaded(model, name, value) for name, value in current.changes.items()}
+    current.state = ChangeRequest.State.APPROVED
+    current.decided_by, current.decided_at, current.comment = by, timezone.now(), comment.strip()
+    APPLY[model](target, by=by, approval=current, reason=f"correction: {current.reason}", **values)
+    save_with_history(current, by=by, reason="approved")
+    _record_on_claims(touched_before | published_claim_ids(target), current, by)
+    return current
+
+
+@transaction.atomic
+def change_reject(*, change: ChangeRequest, by, comment: str) -> ChangeRequest:
+    current = _decide(change, by, comment)
+    if not comment.strip():
+        raise ValidationError({"comment": "Say why the change is rejected."})
+    current.state = ChangeRequest.State.REJECTED
+    current.decided_by, current.decided_at, current.comment = by, timezone.now(), comment.strip()
+    save_with_history(current, by=by, reason="rejected")
+    return current
+
+
+def _record_on_claims(claim_ids: set[int], change: ChangeRequest, by) -> None:
+    """Every published claim the change touches: a new version, a history row and an event."""
+    now = timezone.now()
+    claims = list(
+        Claim.objects.select_for_update()
+        .filter(pk__in=claim_ids, review_state=ReviewState.PUBLISHED)
+        .order_by("pk")
+    )
+    for claim in claims:
+        claim.version += 1
+        claim.updated_at = now
+    bulk_update_with_history(
+        claims,
+        Claim,
+        ["version", "updated_at"],
+        default_user=by,
+        default_change_reason=change_reason(f"correction approved: {change.reason}"),
+    )
+    fields = ", ".join(
+        "evidence (a quote added)" if name == ADD_EVIDENCE else name
+        for name in sorted(change.changes)
+    )
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            claim=claim,
+            action=ReviewAction.CORRECT,
+            from_state=ReviewState.PUBLISHED,
+            to_state=ReviewState.PUBLISHED,
+            actor=by,
+            actor_name=by.get_username(),
+            comment=f"{fields} of {change.target_label} corrected: {change.reason}",
+        )
+        for claim in claims
+    )

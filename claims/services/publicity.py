@@ -1,0 +1,107 @@
+"""What readers can see: the one place that says which material is public, and whose claims a
+change to it touches. A public field changes only through an approved change request."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from claims.choices import ReviewState
+from claims.models import (
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    Source,
+    SourceItem,
+    Speaker,
+)
+from claims.querysets import published_q
+from claims.services.common import NeedsReview
+
+# The fields of each kind of record that readers see on a published claim, its dispute, its
+# quotes and their sources.
+PUBLIC_FIELDS = {
+    Publisher: ("name", "slug", "url", "part_of"),
+    Speaker: ("name", "slug", "kind", "description"),
+    Source: (
+        "title",
+        "slug",
+        "publisher",
+        "author",
+        "url",
+        "published_on",
+        "dating_note",
+        "kind",
+        "language",
+    ),
+    SourceItem: ("heading", "published_on", "kind"),
+    Excerpt: ("speaker",),
+    Dispute: ("question", "slug", "summary"),
+    Claim: ("text", "slug", "dispute", "speaker"),
+    Evidence: ("stance", "note"),
+}
+
+MESSAGE_NEEDS_REVIEW = (
+    "{what} is part of what readers see of {count} published claim(s), so a change to its "
+    "{fields} must be approved by another reviewer. Propose the change (with the reason readers "
+    "will see) in the editorial desk; nothing was changed."
+)
+
+
+def touched_claims(instance) -> Q:
+    """A condition on claims that shows `instance` to readers."""
+    if isinstance(instance, Claim):
+        return Q(pk=instance.pk)
+    if isinstance(instance, Evidence):
+        return Q(pk=instance.claim_id)
+    if isinstance(instance, Dispute):
+        return Q(dispute=instance)
+    if isinstance(instance, Speaker):
+        return Q(speaker=instance) | Q(evidence__excerpt__speaker=instance)
+    if isinstance(instance, Excerpt):
+        return Q(evidence__excerpt=instance)
+    if isinstance(instance, SourceItem):
+        return Q(evidence__excerpt__item=instance)
+    if isinstance(instance, Source):
+        return Q(evidence__excerpt__source=instance)
+    if isinstance(instance, Publisher):
+        return Q(evidence__excerpt__source__publisher=instance) | Q(
+            evidence__excerpt__source__publisher__part_of=instance
+        )
+    raise TypeError(f"{type(instance).__name__} is not ledger material")
+
+
+def published_claim_ids(instance) -> set[int]:
+    """The published claims that show `instance` to readers."""
+    if instance.pk is None:
+        return set()
+    claims = Claim.objects.filter(touched_claims(instance)).filter(published_q())
+    ids = set(claims.values_list("pk", flat=True))
+    return ids
+
+
+def is_public(instance) -> bool:
+    if isinstance(instance, Dispute):
+        return instance.review_state == ReviewState.PUBLISHED
+    if isinstance(instance, Claim):
+        return instance.review_state != ReviewState.DRAFT
+    if isinstance(instance, Evidence):
+        return instance.claim.review_state != ReviewState.DRAFT
+    return bool(published_claim_ids(instance))
+
+
+def refuse_unreviewed_public_change(instance, changes: dict, *, approval) -> None:
+    """Raise `NeedsReview` when `changes` alter public fields of public material and no approved
+    change request is being applied."""
+    public = sorted(set(changes) & set(PUBLIC_FIELDS[type(instance)]))
+    if approval is not None or not public or not is_public(instance):
+        return
+    what = f"{instance._meta.verbose_name.capitalize()} “{instance}”"
+    raise NeedsReview(
+        MESSAGE_NEEDS_REVIEW.format(
+            what=what,
+            count=max(1, len(published_claim_ids(instance))),
+            fields=", ".join(instance._meta.get_field(f).verbose_name for f in public),
+        )
+    )

@@ -1,0 +1,347 @@
+"""Writes to what the ledger quotes: publishers, speakers, sources, their items and excerpts.
+
+Each is keyword-only and atomic, names its acting user on the history row, recomputes the status
+of every claim whose rule inputs it changes (a source's publisher, a publisher's "part of", an
+excerpt's speaker), and refuses to change what readers see of published claims unless an approved
+change request is being applied (`approval`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.choices import SourceKind, SpeakerKind
+from claims.models import Excerpt, Publisher, Source, SourceItem, Speaker
+from claims.rules import anchoring
+from claims.services.common import (
+    changed_fields,
+    delete_with_history,
+    insert_with_free_slug,
+    refuse_unknown_fields,
+    save_with_history,
+    unique_slug,
+)
+from claims.services.publicity import refuse_unreviewed_public_change
+from claims.services.statuses import claim_statuses_refresh, claims_quoting
+
+MESSAGE_SPANS_ITEMS = (
+    "This quote runs across two items of the source ({first} and {second}); "
+    "quote each item separately so that each quote keeps its own date."
+)
+MESSAGE_TEXT_FROZEN = (
+    "This source's text cannot change: {count} excerpt(s) quote it at fixed character offsets, "
+    "and changing the text would make them say something the source no longer says. "
+    "Ingest the new version as a new source instead."
+)
+
+PUBLISHER_FIELDS = ("name", "slug", "url", "description", "part_of")
+SPEAKER_FIELDS = ("name", "slug", "kind", "description")
+SOURCE_FIELDS = (
+    "title",
+    "slug",
+    "publisher",
+    "author",
+    "url",
+    "published_on",
+    "dating_note",
+    "kind",
+    "language",
+    "text",
+    "original_filename",
+)
+SOURCE_ITEM_FIELDS = ("heading", "published_on", "kind")
+EXCERPT_FIELDS = ("speaker",)
+
+
+def _apply(instance, changes: dict, *, by, approval, reason: str, exclude=()) -> dict:
+    """Set and save the fields that differ; return them. The public-material rule first."""
+    changed = changed_fields(instance, changes)
+    if not changed:
+        return {}
+    refuse_unreviewed_public_change(instance, changed, approval=approval)
+    for name, value in changed.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=list(exclude))
+    save_with_history(instance, by=by, reason=reason or f"changed: {', '.join(sorted(changed))}")
+    return changed
+
+
+# -- publishers ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publisher_create(
+    *,
+    name: str,
+    by,
+    slug: str = "",
+    url: str = "",
+    description: str = "",
+    part_of: Publisher | None = None,
+) -> Publisher:
+    publisher = Publisher(
+        name=name,
+        slug=slug or unique_slug(Publisher, name),
+        url=url,
+        description=description,
+        part_of=part_of,
+    )
+    insert_with_free_slug(publisher, by=by, slug_from=None if slug else name, exclude=[])
+    return publisher
+
+
+@transaction.atomic
+def publisher_for(name_or_slug: str, *, by) -> Publisher:
+    """The publisher with this slug, or a new independent one with this name."""
+    existing = Publisher.objects.filter(slug=name_or_slug).first()
+    return existing or publisher_create(name=name_or_slug, by=by)
+
+
+@transaction.atomic
+def publisher_update(*, publisher: Publisher, by, approval=None, reason: str = "", **changes):
+    """Change a publisher. Changing what it is part of changes who counts as independent, so
+    every claim quoting it or its outlets has its status recomputed, in this transaction."""
+    refuse_unknown_fields(changes, PUBLISHER_FIELDS)
+    current = Publisher.objects.select_for_update().get(pk=publisher.pk)
+    changed = _apply(current, changes, by=by, approval=approval, reason=reason)
+    if "part_of" in changed:
+        claim_statuses_refresh(
+            claim_ids=claims_quoting(publishers=[current]),
+            by=by,
+            reason=f"publisher {current.slug} is now part of {current.part_of or 'no other'}",
+        )
+    return current
+
+
+@transaction.atomic
+def publisher_delete(*, publisher: Publisher, by) -> None:
+    """Delete a publisher no source belongs to (the database refuses otherwise)."""
+    delete_with_history(publisher, by=by)
+
+
+# -- speakers -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def speaker_create(
+    *, name: str, by, slug: str = "", kind: str = SpeakerKind.PERSON, description: str = ""
+) -> Speaker:
+    speaker = Speaker(
+        name=name,
+        slug=slug or unique_slug(Speaker, name),
+        kind=kind,
+        description=description,
+    )
+    insert_with_free_slug(speaker, by=by, slug_from=None if slug else name, exclude=[])
+    return speaker
+
+
+@transaction.atomic
+def speaker_update(*, speaker: Speaker, by, approval=None, reason: str = "", **changes):
+    refuse_unknown_fields(changes, SPEAKER_FIELDS)
+    current = Speaker.objects.select_for_update().get(pk=speaker.pk)
+    _apply(current, changes, by=by, approval=approval, reason=reason)
+    return current
+
+
+@transaction.atomic
+def speaker_delete(*, speaker: Speaker, by) -> None:
+    delete_with_history(speaker, by=by)
+
+
+# -- sources ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def source_create(
+    *,
+    title: str,
+    text: str,
+    publisher: Publisher,
+    by,
+    slug: str = "",
+    kind: str = SourceKind.NEWS_ARTICLE,
+    language: str = "en",
+    author: str = "",
+    url: str = "",
+    published_on: date | None = None,
+    dating_note: str = "",
+    original_filename: str = "",
+) -> Source:
+    """Ingest a document. Its text is stored exactly as given, with its SHA-256."""
+    source = Source(
+        title=title,
+        text=text,
+        publisher=publisher,
+        slug=slug or unique_slug(Source, title),
+        kind=kind,
+        language=language,
+        author=author,
+        url=url,
+        published_on=published_on,
+        dating_note=dating_note,
+        original_filename=original_filename,
+    )
+    insert_with_free_slug(source, by=by, slug_from=None if slug else title, exclude=["sha256"])
+    return source
+
+
+def lock_source(source: Source) -> Source:
+    """The source's row, locked until the transaction ends.
+
+    A text change and an excerpt's creation both take this lock, so an excerpt can never be cut
+    from a text that is being replaced (on PostgreSQL they would otherwise interleave).
+    """
+    return Source.objects.select_for_update().get(pk=source.pk)
+
+
+@transaction.atomic
+def source_update(*, source: Source, by, approval=None, reason: str = "", **changes) -> Source:
+    """Change a source's metadata, or the text of a source no excerpt quotes yet.
+
+    Changing its publisher changes who vouches for its quotes: every claim quoting it has its
+    status recomputed.
+    """
+    refuse_unknown_fields(changes, SOURCE_FIELDS)
+    current = lock_source(source)
+    if "text" in changes and changes["text"] != current.text:
+        quoted = current.excerpts.count()
+        if quoted:
+            raise ValidationError(MESSAGE_TEXT_FROZEN.format(count=quoted))
+    changed = _apply(current, changes, by=by, approval=approval, reason=reason, exclude=["sha256"])
+    if "publisher" in changed:
+        claim_statuses_refresh(
+            claim_ids=claims_quoting(sources=[current]),
+            by=by,
+            reason=f"source {current.slug} is now published by {current.publisher.slug}",
+        )
+    return current
+
+
+@transaction.atomic
+def source_delete(*, source: Source, by) -> None:
+    """Delete a source no excerpt quotes (the database refuses otherwise)."""
+    delete_with_history(lock_source(source), by=by)
+
+
+@transaction.atomic
+def source_item_add(
+    *,
+    source: Source,
+    heading: str,
+    by,
+    published_on: date | None = None,
+    kind: str = "",
+    after: int = 0,
+) -> SourceItem:
+    """Mark where a dated item of a bundled page begins: at its heading, at or after `after`.
+
+    The item runs to the start of the next item, or to the end of the text; adding an item
+    shortens the one before it.
+    """
+    source = lock_source(source)
+    position = source.text.find(heading, after)
+    if position == -1:
+        anchored = anchoring.anchor(source.text[after:], heading)
+        position = after + anchored.start
+    following = source.items.filter(start__gt=position).order_by("start").first()
+    item = SourceItem(
+        source=source,
+        heading=heading,
+        published_on=published_on,
+        kind=kind,
+        start=position,
+        end=following.start if following else len(source.text),
+    )
+    item.full_clean()
+    save_with_history(item, by=by)
+    for previous in source.items.filter(start__lt=position, end__gt=position):
+        previous.end = position
+        save_with_history(previous, by=by, reason="shortened by a new item", update_fields=["end"])
+    return item
+
+
+@transaction.atomic
+def source_item_update(
+    *, item: SourceItem, by, approval=None, reason: str = "", **changes
+) -> SourceItem:
+    """Change an item's heading, date or kind (its boundaries follow from the text)."""
+    refuse_unknown_fields(changes, SOURCE_ITEM_FIELDS)
+    current = SourceItem.objects.select_for_update().get(pk=item.pk)
+    _apply(current, changes, by=by, approval=approval, reason=reason)
+    return current
+
+
+# -- excerpts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def excerpt_create(
+    *,
+    source: Source,
+    quote: str,
+    by,
+    speaker: Speaker | None = None,
+    near: int | None = None,
+    prefix: str | None = None,
+) -> Excerpt:
+    """Cut an excerpt out of `source` from a quote an editor typed, pasted or selected.
+
+    The quote is anchored (exactly, or allowing typographic variants); what is stored is the
+    source's own text at the offsets found. The same span quoted twice is the same excerpt; a
+    different speaker for it is a change of attribution (`excerpt_update`), under its rules.
+    Raises `anchoring.AnchoringError` (with the nearest real passage) or `ValidationError`.
+    """
+    source = lock_source(source)
+    found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
+    item = _item_holding(source, found.start, found.end)
+    excerpt = Excerpt.objects.filter(source=source, start=found.start, end=found.end).first()
+    if excerpt is None:
+        excerpt = Excerpt(
+            source=source,
+            start=found.start,
+            end=found.end,
+            text=found.exact,
+            prefix=found.prefix,
+            suffix=found.suffix,
+            item=item,
+            speaker=speaker,
+        )
+        excerpt.full_clean()
+        save_with_history(excerpt, by=by)
+    elif speaker is not None and excerpt.speaker_id != speaker.pk:
+        excerpt = excerpt_update(excerpt=excerpt, by=by, speaker=speaker)
+    return excerpt
+
+
+def _item_holding(source: Source, start: int, end: int) -> SourceItem | None:
+    items = list(source.items.filter(start__lt=end, end__gt=start).order_by("start"))
+    if len(items) > 1:
+        raise ValidationError(
+            MESSAGE_SPANS_ITEMS.format(first=items[0].heading, second=items[1].heading)
+        )
+    return items[0] if items else None
+
+
+@transaction.atomic
+def excerpt_update(*, excerpt: Excerpt, by, approval=None, reason: str = "", **changes) -> Excerpt:
+    """Change whose words a quote reports. Its text and offsets never change."""
+    refuse_unknown_fields(changes, EXCERPT_FIELDS)
+    current = Excerpt.objects.select_for_update().get(pk=excerpt.pk)
+    changed = _apply(current, changes, by=by, approval=approval, reason=reason)
+    if "speaker" in changed:
+        claim_statuses_refresh(
+            claim_ids=claims_quoting(excerpts=[current]),
+            by=by,
+            reason=f"excerpt {current.pk} now reports {current.speaker or 'no one else'}",
+        )
+    return current
+
+
+@transaction.atomic
+def excerpt_delete(*, excerpt: Excerpt, by) -> None:
+    """Delete an excerpt no evidence uses (the database refuses otherwise)."""
+    delete_with_history(excerpt, by=by)
