@@ -3,4 +3,4 @@
 Every write here goes through `claims.services`: the desk enforces the same rules as the API.
 """
 
-from claims.admin import changes, claims, sources  # noqa: F401 (registers the model admins)
+from claims.admin import accounts, changes, claims, sources  # noqa: F401 (registers the admins)

@@ -1,0 +1,13 @@
+"""Accounts, where their removal touches the ledger."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+
+@transaction.atomic
+def account_delete(*, account, by) -> None:
+    """Delete an account. Ledger records keep what they say about it: review events keep the
+    name, and claims, history and change requests lose only the link to the account."""
+    account._history_user = by
+    account.delete()
