@@ -32,6 +32,7 @@ from claims.querysets import (
     EvidenceQuerySet,
     ExcerptQuerySet,
     SourceQuerySet,
+    SpeakerQuerySet,
 )
 from claims.rules import anchoring, typed_text
 
@@ -155,6 +156,8 @@ class Speaker(LedgerModel):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     description = models.TextField(blank=True)
     history = HistoricalRecords()
+
+    objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

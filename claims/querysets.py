@@ -26,6 +26,16 @@ def published_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
 
 
+# Who reads what: the editorial desk (editors, reviewers, superusers) reads everything, drafts
+# included; everyone else reads what was reviewed and published. Every list and detail of the
+# API asks `visible_to(user)`, so the rule is written here once.
+DESK_PERMISSION = "claims.view_claim"
+
+
+def sees_unpublished(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(DESK_PERMISSION))
+
+
 # The publisher that vouches for a piece of evidence, for the independence test: an outlet's
 # pages or a campaign's sites all count as their parent.
 def independence_key(path_to_publisher: str) -> Coalesce:
@@ -35,6 +45,9 @@ def independence_key(path_to_publisher: str) -> Coalesce:
 class DisputeQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_q())
+
+    def visible_to(self, user):
+        return self if sees_unpublished(user) else self.published()
 
     def with_published_claims(self):
         """Each dispute with its published claims, speakers attached, in two queries."""
@@ -159,6 +172,11 @@ class ClaimQuerySet(models.QuerySet):
         """What an API client mirroring the ledger may see: withdrawn claims say so."""
         return self.filter(review_state__in=[ReviewState.PUBLISHED, ReviewState.WITHDRAWN])
 
+    def visible_to(self, user):
+        """The desk sees every claim; everyone else what was published, and the tombstones of
+        what was withdrawn (a withdrawn claim answers 410 with its reason; syncs report it)."""
+        return self if sees_unpublished(user) else self.published_or_withdrawn()
+
 
 class EvidenceQuerySet(models.QuerySet):
     def published(self):
@@ -176,6 +194,9 @@ class SourceQuerySet(models.QuerySet):
 
         return self.filter(Exists(Excerpt.objects.published().filter(source=OuterRef("pk"))))
 
+    def visible_to(self, user):
+        return self if sees_unpublished(user) else self.published()
+
 
 class ExcerptQuerySet(models.QuerySet):
     def published(self):
@@ -183,3 +204,19 @@ class ExcerptQuerySet(models.QuerySet):
         from claims.models import Evidence
 
         return self.filter(Exists(Evidence.objects.published().filter(excerpt=OuterRef("pk"))))
+
+    def visible_to(self, user):
+        return self if sees_unpublished(user) else self.published()
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def published(self):
+        """Speakers who assert a published claim or whose words a published quote reports."""
+        from claims.models import Claim, Excerpt
+
+        claims = Claim.objects.published().filter(speaker=OuterRef("pk"))
+        quotes = Excerpt.objects.published().filter(speaker=OuterRef("pk"))
+        return self.filter(Q(Exists(claims)) | Q(Exists(quotes)))
+
+    def visible_to(self, user):
+        return self if sees_unpublished(user) else self.published()

@@ -1,7 +1,6 @@
 """API views: parse, check access, call a queryset or a service, render. Nothing decides here."""
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -32,11 +31,6 @@ from claims.reads import structured_data
 from claims.services import workflow
 
 Action = ReviewEvent.Action
-
-
-def can_see_drafts(user) -> bool:
-    """Editors and reviewers read everything; everyone else reads what is published."""
-    return user.is_authenticated and user.has_perm("claims.view_claim")
 
 
 class LedgerViewMixin:
@@ -96,10 +90,7 @@ class ClaimViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        claims = Claim.objects.all()
-        if can_see_drafts(self.request.user):
-            return claims
-        return claims.published_or_withdrawn()
+        return Claim.objects.visible_to(self.request.user)
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update", "update"):
@@ -265,9 +256,7 @@ class SourceViewSet(
             sources = sources.prefetch_related("items")
         else:
             sources = sources.defer("text")
-        if can_see_drafts(self.request.user):
-            return sources
-        return sources.published()
+        return sources.visible_to(self.request.user)
 
     def get_serializer_class(self):
         return {
@@ -320,10 +309,9 @@ class ExcerptViewSet(
     renderer_classes = [ORJSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
-        excerpts = Excerpt.objects.select_related("source", "item", "speaker")
-        if can_see_drafts(self.request.user):
-            return excerpts
-        return excerpts.published()
+        return Excerpt.objects.select_related("source", "item", "speaker").visible_to(
+            self.request.user
+        )
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -373,12 +361,7 @@ class SpeakerViewSet(
     pagination_class = None
 
     def get_queryset(self):
-        speakers = Speaker.objects.order_by("name")
-        if can_see_drafts(self.request.user):
-            return speakers
-        published_claims = Claim.objects.published().filter(speaker=OuterRef("pk"))
-        published_quotes = Excerpt.objects.published().filter(speaker=OuterRef("pk"))
-        return speakers.filter(Q(Exists(published_claims)) | Q(Exists(published_quotes)))
+        return Speaker.objects.order_by("name").visible_to(self.request.user)
 
 
 class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

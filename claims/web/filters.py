@@ -1,4 +1,4 @@
-"""Filters for lists of claims, shared by the public pages and the API."""
+"""The public facts page's filter (the API has its own strict filters in `claims.api.filters`)."""
 
 import django_filters
 
