@@ -9,7 +9,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.admin.forms import ClaimAdminForm, ReviewActionForm
-from claims.admin.mixins import ServiceWritesAdminMixin, TamperProofAdminMixin, service
+from claims.admin.mixins import (
+    REASON_FIELD,
+    ServiceWritesAdminMixin,
+    TamperProofAdminMixin,
+    propose_public_change,
+    proposed_response,
+    reason_field,
+    service,
+)
 from claims.choices import ReviewState
 from claims.models import Claim, Dispute, Evidence, ReviewEvent
 
@@ -100,9 +108,28 @@ class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
             "updated_at",
             "published_at",
         ]
-        if obj is not None and obj.review_state != ReviewState.DRAFT:
+        if obj is not None and obj.review_state == ReviewState.PUBLISHED:
+            # Corrections are proposed (with a reason) for another reviewer; the address stays.
+            readonly += ["slug"]
+        elif obj is not None and obj.review_state != ReviewState.DRAFT:
             readonly += ["text", "slug", "dispute", "speaker"]
         return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and obj.review_state == ReviewState.PUBLISHED:
+            base = kwargs.get("form", self.form)
+            kwargs["form"] = type("ClaimCorrectionForm", (base,), {REASON_FIELD: reason_field()})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.review_state == ReviewState.PUBLISHED:
+            return [
+                fieldsets[0],
+                ("Published: propose a correction", {"fields": [REASON_FIELD]}),
+                *fieldsets[1:],
+            ]
+        return fieldsets
 
     def get_prepopulated_fields(self, request, obj=None):
         return (
@@ -168,8 +195,17 @@ class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
         # The version the editor's form was built from (the form refuses a stale one too).
         seen = form.cleaned_data.get("seen_version")
         expected = services.NO_VERSION_CHECK if seen is None else seen
-        services.claim_update(claim=obj, by=request.user, expected_version=expected, **content)
+        if Claim.objects.filter(pk=obj.pk, review_state=ReviewState.PUBLISHED).exists():
+            changes = {name: value for name, value in content.items() if name in form.changed_data}
+            propose_public_change(
+                request, obj, changes, form.cleaned_data.get(REASON_FIELD, ""), refusal=None
+            )
+        else:
+            services.claim_update(claim=obj, by=request.user, expected_version=expected, **content)
         obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        return proposed_response(self, request) or super().response_change(request, obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Evidence:

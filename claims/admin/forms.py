@@ -28,17 +28,38 @@ class QuoteForm(forms.Form):
         help_text="Whose words the quote reports, if not the publisher's own.",
     )
     claim = forms.ModelChoiceField(
-        Claim.objects.filter(review_state=ReviewState.DRAFT),
+        Claim.objects.filter(review_state__in=[ReviewState.DRAFT, ReviewState.PUBLISHED]),
         required=False,
-        help_text="Optionally, a draft claim this quote is evidence for.",
+        help_text=(
+            "Optionally, a claim this quote is evidence for: a draft directly, a published claim "
+            "as a change another reviewer approves."
+        ),
     )
     stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.SUPPORTS)
     note = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 60}))
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="For a published claim: why the quote should be added (readers see it).",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None and not user.has_perm("claims.add_evidence"):
-            del self.fields["claim"], self.fields["stance"], self.fields["note"]
+            for name in ("claim", "stance", "note", "reason"):
+                del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        claim = cleaned.get("claim")
+        if claim and claim.review_state == ReviewState.PUBLISHED and not cleaned.get("reason"):
+            self.add_error("reason", MESSAGE_REASON_FOR_PUBLISHED)
+        return cleaned
+
+
+MESSAGE_REASON_FOR_PUBLISHED = (
+    "This claim is published: adding a quote is a change another reviewer approves. Say why."
+)
 
 
 class ReviewActionForm(ActionForm):

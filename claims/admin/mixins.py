@@ -25,6 +25,9 @@ MESSAGE_PROPOSED = (
 MESSAGE_REASON_NEEDED = (
     "{refusal} To propose it, say why in “Reason for a change to published material”."
 )
+MESSAGE_PUBLISHED_CLAIM = (
+    "This claim is published, so a correction must be approved by another reviewer."
+)
 # Longer searches are cut: each word is one more condition on every searched column, and SQLite
 # refuses a query nested over 1,000 deep (a 500). The public search cuts at 200 characters too.
 SEARCH_MAX_CHARS = 200
@@ -125,20 +128,10 @@ class ServiceWritesAdminMixin(TamperProofAdminMixin):
         try:
             self.update_service(obj, by=request.user, **changes)
         except services.NeedsReview as refusal:
-            if not reason.strip():
-                raise services.WorkflowError(
-                    MESSAGE_REASON_NEEDED.format(refusal=refusal.message)
-                ) from refusal
-            services.change_propose(target=obj, changes=changes, reason=reason, by=request.user)
-            request._ledger_proposed = [*getattr(request, "_ledger_proposed", []), *changes]
+            propose_public_change(request, obj, changes, reason, refusal=refusal)
 
     def response_change(self, request, obj):
-        proposed = getattr(request, "_ledger_proposed", None)
-        if proposed:
-            fields = ", ".join(sorted(set(proposed)))
-            self.message_user(request, MESSAGE_PROPOSED.format(fields=fields), messages.WARNING)
-            return redirect(request.path)
-        return super().response_change(request, obj)
+        return proposed_response(self, request) or super().response_change(request, obj)
 
     def delete_model(self, request, obj):
         self.delete_service(obj, by=request.user)
@@ -163,6 +156,27 @@ class ServiceWritesAdminMixin(TamperProofAdminMixin):
             message = getattr(refused, "message", None) or " ".join(refused.messages)
             self.message_user(request, message, messages.ERROR)
             return redirect(request.path)
+
+
+def propose_public_change(request, obj, changes: dict, reason: str, *, refusal) -> None:
+    """Turn an edit of public material into a change request, or refuse it without a reason."""
+    if not changes:
+        return
+    if not reason.strip():
+        message = refusal.message if refusal else MESSAGE_PUBLISHED_CLAIM
+        raise services.WorkflowError(MESSAGE_REASON_NEEDED.format(refusal=message))
+    services.change_propose(target=obj, changes=changes, reason=reason, by=request.user)
+    request._ledger_proposed = [*getattr(request, "_ledger_proposed", []), *changes]
+
+
+def proposed_response(model_admin, request):
+    """After a save that became a change request: say so, and stay on the page."""
+    proposed = getattr(request, "_ledger_proposed", None)
+    if not proposed:
+        return None
+    fields = ", ".join(sorted(set(proposed)))
+    model_admin.message_user(request, MESSAGE_PROPOSED.format(fields=fields), messages.WARNING)
+    return redirect(request.path)
 
 
 def service(function):

@@ -17,6 +17,7 @@ from claims.admin.mixins import (
     ServiceWritesAdminMixin,
     service,
 )
+from claims.choices import ReviewState
 from claims.models import Excerpt, Publisher, Source, SourceItem, Speaker
 from claims.rules import anchoring
 
@@ -193,9 +194,18 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
                 speaker=data.get("speaker"),
                 by=request.user,
             )
-            if data.get("claim"):
+            claim = data.get("claim")
+            if claim and claim.review_state == ReviewState.PUBLISHED:
+                added = {"excerpt": excerpt, "stance": data["stance"], "note": data.get("note", "")}
+                services.change_propose(
+                    target=claim,
+                    changes={"add_evidence": added},
+                    reason=data["reason"],
+                    by=request.user,
+                )
+            elif claim:
                 services.evidence_add(
-                    claim=data["claim"],
+                    claim=claim,
                     excerpt=excerpt,
                     stance=data["stance"],
                     note=data.get("note", ""),
@@ -206,6 +216,9 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
         except anchoring.AnchoringError as error:
             form.add_error("quote", error.message)
             return None
+        except services.NeedsReview as error:
+            form.add_error("speaker", error.message)
+            return None
         except services.WorkflowError as error:
             form.add_error("claim", error.message)
             return None
@@ -213,7 +226,12 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
             form.add_error("quote", error.messages)
             return None
         done = f"Excerpt saved at characters {excerpt.start}–{excerpt.end}: “{excerpt.text}”"
-        if data.get("claim"):
+        if data.get("claim") and data["claim"].review_state == ReviewState.PUBLISHED:
+            done += (
+                f"; adding it as evidence for the published claim “{data['claim']}” is waiting "
+                "for another reviewer's approval under “Change requests”"
+            )
+        elif data.get("claim"):
             done += f", {data['stance']} “{data['claim']}”"
         messages.success(request, done + ".")
         return excerpt
