@@ -582,69 +582,6 @@ def test_broken_json_is_a_400(ledger, editor):
     assert "JSON parse error" in response.json()["detail"]
 
 
-# -- who may do what ------------------------------------------------------------------------------
-
-ROLES = ["anonymous", "editor", "reviewer", "superuser"]
-# Expected status per role for each request. Review steps are tried on a claim in review.
-MATRIX = [
-    # method, url, payload,                                       anon editor reviewer super
-    ("get", "claims/", None, (200, 200, 200, 200)),
-    ("get", "claims/{draft}/", None, (404, 200, 200, 200)),
-    ("post", "claims/", {"text": "New."}, (401, 201, 403, 201)),
-    ("patch", "claims/{draft}/", {"text": "Edited.", "version": 1}, (401, 200, 403, 200)),
-    ("delete", "claims/{draft}/", None, (401, 403, 403, 405)),  # claims are never deleted
-    ("post", "claims/{review}/publish/", None, (401, 403, 200, 200)),
-    ("post", "claims/{draft}/submit/", None, (401, 200, 403, 200)),
-    (
-        "post",
-        "excerpts/",
-        {"source": "{source}", "quote": "in November 2009"},
-        (401, 201, 403, 201),
-    ),
-    (
-        "post",
-        "sources/",
-        {"title": "T", "text": "Text.", "publisher": "{paper}"},
-        (401, 201, 403, 201),
-    ),
-    ("get", "sources/{source}/", None, (200, 200, 200, 200)),
-    ("get", "facts/", None, (200, 200, 200, 200)),
-    ("get", "disputes/", None, (200, 200, 200, 200)),
-    ("get", "speakers/", None, (200, 200, 200, 200)),
-    ("get", "claimreview/", None, (200, 200, 200, 200)),
-]
-
-
-@pytest.mark.parametrize(("method", "url", "payload", "expected"), MATRIX)
-@pytest.mark.parametrize("role", ROLES)
-def test_api_permission_matrix(request, ledger, role, method, url, payload, expected, other_editor):
-    user = None if role == "anonymous" else request.getfixturevalue(role)
-    in_review = services.claim_create(text="In review.", by=other_editor)
-    services.evidence_add(
-        claim=in_review,
-        excerpt=Excerpt.objects.first(),
-        stance="supports",
-        by=other_editor,
-        expected_version=in_review.version,
-    )
-    workflow.claim_transition(
-        claim=in_review, action="submit", by=other_editor, expected_version=in_review.version
-    )
-    names = {
-        "draft": ledger["draft"].pk,
-        "review": in_review.pk,
-        "source": ledger["source"].pk,
-        "paper": ledger["paper"].slug,
-    }
-    if payload:
-        payload = {k: (v.format(**names) if isinstance(v, str) else v) for k, v in payload.items()}
-    response = getattr(as_user(user), method)(
-        f"{API}/{url.format(**names)}", payload, format="json"
-    )
-    assert response.status_code == expected[ROLES.index(role)], response.content
-    assert response.status_code != 500
-
-
 def test_schema_and_docs_are_served(api):
     schema = api.get("/api/schema/")
     assert schema.status_code == 200

@@ -10,6 +10,7 @@ row and a "correction approved" event on its review timeline, with the reason re
 
 from __future__ import annotations
 
+import copy
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -43,6 +44,11 @@ from claims.services.common import (
 )
 from claims.services.publicity import PUBLIC_FIELDS, published_claim_ids
 
+MESSAGE_UNKNOWN_FIELDS = "These fields cannot be changed here: {fields}. Allowed: {allowed}."
+MESSAGE_ADD_EVIDENCE_SHAPE = (
+    'add_evidence takes {"excerpt": <excerpt id>, "stance": "supports" or "contradicts", '
+    '"note": "..."}.'
+)
 MESSAGE_NOTHING_TO_CHANGE = "Nothing would change: every field already has the value proposed."
 MESSAGE_REASON_REQUIRED = "Say why the change is needed: readers see the reason on the record."
 MESSAGE_NOT_PENDING = "This change was already {state}."
@@ -133,15 +139,24 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by) -> C
     """Ask for a change to public material; nothing changes until another reviewer approves."""
     model = type(target)
     changes = dict(changes)
-    unknown = set(changes) - set(PUBLIC_FIELDS[model]) - _private_fields(model)
+    allowed = set(PUBLIC_FIELDS[model]) | _private_fields(model)
+    unknown = set(changes) - allowed
     if unknown:
-        raise ValueError(f"Not changeable fields of {model.__name__}: {', '.join(sorted(unknown))}")
+        raise ValidationError(
+            {
+                "changes": MESSAGE_UNKNOWN_FIELDS.format(
+                    fields=", ".join(sorted(unknown)), allowed=", ".join(sorted(allowed))
+                )
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": MESSAGE_REASON_REQUIRED})
     _check_comment(reason, "reason")
     target = model.objects.get(pk=target.pk)
     added = _added_evidence(target, changes.pop(ADD_EVIDENCE, None))
-    changed = changed_fields(target, changes)
+    values = {name: _validated(model, name, value) for name, value in changes.items()}
+    changed = changed_fields(target, values)
+    _check_record(target, changed)
     if added:
         changed[ADD_EVIDENCE] = added
     if not changed:
@@ -163,16 +178,45 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by) -> C
     return request
 
 
+def _validated(model, name: str, value):
+    """A proposed value as the field holds it: a record for a reference, a date for a date."""
+    if isinstance(value, models.Model) or value is None:
+        return value
+    field = model._meta.get_field(name)
+    if field.is_relation:
+        found = field.related_model.objects.filter(pk=value).first() if _is_id(value) else None
+        if found is None:
+            raise ValidationError({name: f"No {field.related_model._meta.verbose_name} {value!r}."})
+        return found
+    return field.to_python(value)
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_record(target, changed: dict) -> None:
+    """Validate the record as it would be after the change, so that approval cannot fail on it."""
+    candidate = copy.copy(target)
+    for name, value in changed.items():
+        setattr(candidate, name, value)
+    candidate.full_clean(exclude=["sha256"] if isinstance(target, Source) else None)
+
+
 def _added_evidence(target, added) -> dict | None:
     """A quote to add to a published claim, checked now so that approval cannot fail on it."""
     if added is None:
         return None
     if not isinstance(target, Claim):
-        raise ValueError("Only a claim's change can add evidence.")
+        raise ValidationError({"changes": "Only a claim's change can add evidence."})
+    if not isinstance(added, dict) or "excerpt" not in added or "stance" not in added:
+        raise ValidationError({"changes": MESSAGE_ADD_EVIDENCE_SHAPE})
     excerpt, stance = added["excerpt"], added["stance"]
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Stance must be one of: {', '.join(Stance.values)}."})
-    excerpt_id = excerpt.pk if isinstance(excerpt, models.Model) else int(excerpt)
+    excerpt_id = excerpt.pk if isinstance(excerpt, models.Model) else excerpt
+    if not _is_id(excerpt_id) or not Excerpt.objects.filter(pk=excerpt_id).exists():
+        raise ValidationError({"changes": f"No excerpt {excerpt_id!r}."})
     if target.evidence.filter(excerpt_id=excerpt_id).exists():
         raise ValidationError("This quote is already evidence for the claim.")
     return {"excerpt": excerpt_id, "stance": stance, "note": added.get("note", "")}
