@@ -27,6 +27,7 @@ from claims.choices import (
 )
 from claims.querysets import (
     CONTESTED_AT,
+    ChangeRequestQuerySet,
     ClaimQuerySet,
     DisputeQuerySet,
     EvidenceQuerySet,
@@ -536,6 +537,8 @@ class ChangeRequest(LedgerModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True, help_text="The reviewer's word on the decision.")
     history = HistoricalRecords()
+
+    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]

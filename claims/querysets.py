@@ -220,3 +220,12 @@ class SpeakerQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return self if sees_unpublished(user) else self.published()
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state="pending")
+
+    def visible_to(self, user):
+        """Change requests are the desk's work in progress: the public sees none."""
+        return self if sees_unpublished(user) else self.none()

@@ -316,6 +316,43 @@ OTHER_CELLS = [
     ("api:speaker-detail", "get", f"{API}/speakers/vladimir-putin/", None, (200, 200, 200, 200)),
     ("api:speaker-list", "post", f"{API}/speakers/", {"name": "N"}, (401, 405, 403, 405)),
     ("api:claimreview-list", "get", f"{API}/claimreview/", None, (200, 200, 200, 200)),
+    # Change requests are the desk's: anyone in it reads and proposes; reviewers decide, never
+    # on their own proposal (the pending one here is other_editor's).
+    ("api:change-list", "get", f"{API}/changes/", None, (401, 200, 200, 200)),
+    (
+        "api:change-list",
+        "post",
+        f"{API}/changes/",
+        {
+            "target": "claim",
+            "target_id": "{claim}",
+            "changes": {"text": "A corrected wording."},
+            "reason": "The source says less than this.",
+        },
+        (401, 201, 201, 201),
+    ),
+    ("api:change-detail", "get", f"{API}/changes/{{changerequest}}/", None, (401, 200, 200, 200)),
+    (
+        "api:change-detail",
+        "delete",
+        f"{API}/changes/{{changerequest}}/",
+        None,
+        (401, 403, 403, 405),  # never deleted: the record of what was asked stays
+    ),
+    (
+        "api:change-approve",
+        "post",
+        f"{API}/changes/{{changerequest}}/approve/",
+        {},
+        (401, 403, 200, 200),
+    ),
+    (
+        "api:change-reject",
+        "post",
+        f"{API}/changes/{{changerequest}}/reject/",
+        {"comment": "The sources do not support it."},
+        (401, 403, 200, 200),
+    ),
 ]
 
 CELLS = [cell for model in ADMIN_MODELS for cell in admin_cells(model)] + OTHER_CELLS

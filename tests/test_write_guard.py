@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from django.db.models.signals import pre_save
+from django.http import HttpResponse
+from django.urls import path
 from django.utils.text import slugify
 
 from claims import services
-from claims.models import LedgerState, Publisher, Speaker
+from claims.models import Claim, LedgerState, Publisher, Speaker
 from tests.write_guard import (
     ALLOWED_DIRS,
     ROOT,
@@ -48,6 +51,14 @@ def function_in(path: Path):
 
 # Test data made "by a service" without depending on the services' signatures, which change.
 a_service_creates_publisher = function_in(ALLOWED_DIRS[0] / "a_module_added_later.py")
+
+
+def as_a_service(write, /, *args, **kwargs):
+    """Call `write` from a frame that belongs to claims/services/."""
+    namespace = {}
+    source = "def run(write, args, kwargs):\n    return write(*args, **kwargs)\n"
+    exec(compile(source, str(ALLOWED_DIRS[0] / "a_module_added_later.py"), "exec"), namespace)
+    return namespace["run"](write, args, kwargs)
 
 
 def test_a_direct_create_in_a_test_is_reported():
@@ -126,6 +137,37 @@ def test_bulk_writes_and_queryset_deletes_are_reported_once_each():
     ]
 
 
+def test_a_cascade_names_the_delete_that_caused_it(django_user_model):
+    author = django_user_model.objects.create_user("author")
+    claim = as_a_service(Claim.objects.create, text="He died.", slug="died", created_by=author)
+
+    with collect_writes_outside_services() as writes:
+        author.delete()  # sets claim.created_by to NULL, with a QuerySet.update
+
+    assert what(writes) == [("claims.Claim", "QuerySet.update")]
+    assert writes[0].context == "cascade of deleting auth.User"
+    claim.refresh_from_db()
+    assert claim.created_by is None
+
+
+def test_a_write_during_a_request_names_the_request(client, settings):
+    # Every view writes through the services; one that did not would be reported like this.
+    def view_that_writes(request):
+        Speaker.objects.create(name="From a view", slug="from-a-view")
+        return HttpResponse("written")
+
+    urls = ModuleType("urls")
+    urls.urlpatterns = [path("write/", view_that_writes)]
+    settings.ROOT_URLCONF = urls
+    with collect_writes_outside_services() as writes:
+        client.get("/write/?twice=no")
+
+    assert what(writes) == [("claims.Speaker", "save (insert)")]
+    assert writes[0].context == "during GET /write/"
+    assert writes[0].caller.function == "view_that_writes"
+    assert writes[0].origin is None  # a view defined in this test; in a view module, the test
+
+
 def test_the_cache_token_and_history_rows_are_not_guarded():
     publisher = a_service_creates_publisher("Guard Gazette")
 
@@ -136,12 +178,14 @@ def test_the_cache_token_and_history_rows_are_not_guarded():
     assert writes == []
 
 
-def test_reads_are_not_writes():
+def test_reads_and_writes_that_change_no_row_are_not_reported():
     a_service_creates_publisher("Guard Gazette")
 
     with collect_writes_outside_services() as writes:
         list(Publisher.objects.all())
         Publisher.objects.filter(slug="guard-gazette").exists()
+        Publisher.objects.filter(slug="no-such-publisher").update(name="Nobody")  # no row written
+        Publisher.objects.filter(slug="no-such-publisher").delete()
 
     assert writes == []
 

@@ -9,8 +9,11 @@ What counts as a write: `Model.save()` (so `objects.create()`, `get_or_create()`
 `Model.delete()`, seen through the `pre_save` and `pre_delete` signals; `m2m_changed` on the
 ledger's many-to-many relations; and the queryset writes that send no signal of their own,
 `QuerySet.update()`, `bulk_create()`, `bulk_update()` and `delete()`, wrapped while the guard
-is on. Only a write looks at the call stack: it is allowed when a frame of the stack belongs to
-`claims/services/` (any module of the package) or `claims/migrations/`.
+is on and reported once per call that wrote a row. Only a write looks at the call stack: it is
+allowed when a frame of the stack belongs to `claims/services/` (any module of the package) or
+`claims/migrations/`. A report names the nearest line of the project's own code that wrote, the
+test or fixture that led there, and what Django was doing: a cascade (a deleted user's claims
+lose their author) or a request (a view of the admin or the API).
 
 Not guarded: `LedgerState` (the response cache's change token, written by `ledger/cache.py`) and
 simple-history's `Historical*` models (written by its own signal handlers when a service saves).
@@ -38,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import django
 import pytest
 from django.apps import apps
 from django.db.models import QuerySet
@@ -72,16 +76,24 @@ class Write:
     action: str  # "save (insert)", "save (update)", "delete", "QuerySet.update", "m2m add"...
     caller: Caller  # the nearest frame in the project's own code (not Django, not a library)
     origin: Caller | None  # the nearest frame in another file of tests/ (a test, a fixture)
+    # What Django was doing: "cascade of deleting auth.User", "during POST /admin/...".
+    context: str = ""
 
     def __str__(self) -> str:
+        context = f" [{self.context}]" if self.context else ""
         via = f" (via {self.origin})" if self.origin else ""
-        return f"{self.caller}: {self.model} {self.action}{via}"
+        return f"{self.caller}: {self.model} {self.action}{context}{via}"
 
 
 # -- the stack check ------------------------------------------------------------------------------
 
 ALLOWED, SELF, TESTS, PROJECT, OTHER = range(5)
 _kinds: dict[str, tuple[int, str]] = {}  # co_filename -> (kind, path relative to ROOT)
+
+_DJANGO = Path(django.__file__).parent
+_COLLECTOR = str(_DJANGO / "db" / "models" / "deletion.py")
+_DELETES = {str(_DJANGO / "db" / "models" / "base.py"), str(_DJANGO / "db" / "models" / "query.py")}
+_HANDLER = str(_DJANGO / "core" / "handlers" / "base.py")
 
 
 def _kind_of(filename: str) -> tuple[int, str]:
@@ -107,16 +119,25 @@ def _kind_of(filename: str) -> tuple[int, str]:
     return kind, relative
 
 
-def _unserviced_caller() -> tuple[Caller, Caller | None] | None:
-    """None when a service (or a migration) is on the stack; otherwise who wrote, and the test
-    or fixture that led there. Walks the frames of the current thread, innermost first."""
+def _is_serviced() -> bool:
+    """Whether a frame of the current thread's stack belongs to the services (or a migration)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if _kind_of(frame.f_code.co_filename)[0] == ALLOWED:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _who_wrote(written: str) -> tuple[Caller, Caller | None, str]:
+    """The nearest caller in the project's code, the test or fixture that led there, and what
+    Django was doing (a cascade, a request). Walks the stack innermost first."""
     caller = origin = fallback = None
-    frame = sys._getframe(1)
+    cascade = request = None
+    frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
         kind, path = _kind_of(code.co_filename)
-        if kind == ALLOWED:
-            return None
         if kind != SELF and (fallback is None or origin is None):
             here = Caller(path, frame.f_lineno, code.co_name)
             fallback = fallback or here
@@ -124,8 +145,20 @@ def _unserviced_caller() -> tuple[Caller, Caller | None] | None:
                 caller = here
             elif origin is None and kind == TESTS and path != caller.path:
                 origin = here
+        if kind == OTHER and code.co_name == "delete":
+            if code.co_filename == _COLLECTOR:
+                cascade = cascade or "?"
+            elif cascade == "?" and code.co_filename in _DELETES:
+                deleted = frame.f_locals.get("self")
+                model = getattr(deleted, "model", type(deleted))  # a queryset, or a row
+                cascade = model._meta.label if hasattr(model, "_meta") else "?"
+        if request is None and code.co_filename == _HANDLER and "request" in frame.f_locals:
+            seen = frame.f_locals["request"]
+            request = f"{getattr(seen, 'method', '?')} {getattr(seen, 'path', '?')}"
         frame = frame.f_back
-    return caller or fallback or Caller("?", 0, "?"), origin
+    context = [f"cascade of deleting {cascade}"] if cascade and cascade != written else []
+    context += [f"during {request}"] if request else []
+    return caller or fallback or Caller("?", 0, "?"), origin, ", ".join(context)
 
 
 # -- collecting ------------------------------------------------------------------------------------
@@ -148,11 +181,9 @@ _state = _State()
 def _record(model: type, action: str) -> None:
     if not _collectors or _state.depth:
         return
-    found = _unserviced_caller()
-    if found is None:
+    if _is_serviced():
         return
-    caller, origin = found
-    write = Write(model._meta.label, action, caller, origin)
+    write = Write(model._meta.label, action, *_who_wrote(model._meta.label))
     with _lock:
         if _collectors:
             _collectors[-1].append(write)
@@ -171,17 +202,27 @@ def _on_m2m(sender, instance, action, model, **kwargs) -> None:
         _record(type(instance), f"m2m {action.removeprefix('pre_')} ({sender._meta.object_name})")
 
 
+def _rows_written(name: str, result) -> int:
+    if name == "delete":
+        return result[0]
+    return len(result) if name == "bulk_create" else result  # update, bulk_update: a count
+
+
 def _queryset_write(name: str, original):
     @functools.wraps(original)  # keeps alters_data and queryset_only, which managers read
     def write(self, *args, **kwargs):
         if self.model not in _guarded:
             return original(self, *args, **kwargs)
-        _record(self.model, f"QuerySet.{name}")
         _state.depth += 1
         try:
-            return original(self, *args, **kwargs)
+            result = original(self, *args, **kwargs)
         finally:
             _state.depth -= 1
+        # Reported when it wrote a row: a cascade's SET_NULL, for one, updates every table that
+        # could point at the deleted row, most of them matching nothing.
+        if _rows_written(name, result):
+            _record(self.model, f"QuerySet.{name}")
+        return result
 
     return write
 

@@ -18,7 +18,7 @@ class LedgerAutoSchema(AutoSchema):
         # LedgerPermission lets anyone read, which drf-spectacular cannot see for itself.
         auths = super().get_auth()
         reads_open = any(isinstance(p, LedgerPermission) for p in self.view.get_permissions())
-        if reads_open and self.method in SAFE_METHODS and {} not in auths:
+        if reads_open and not self._desk_only() and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
 
@@ -28,9 +28,18 @@ class LedgerAutoSchema(AutoSchema):
             responses.setdefault(code, {"description": description, "content": ERROR_BODY})
         return responses
 
+    def _desk_only(self) -> bool:
+        """Endpoints whose reads are for the editorial desk alone (change requests)."""
+        return getattr(self.view, "desk_only", False)
+
     def refusals(self):
         """The error answers this operation can give, besides its success."""
         refusals = [("429", "Too many requests from an anonymous client; see Retry-After.")]
+        if self.method in SAFE_METHODS and self._desk_only():
+            refusals += [
+                ("401", "No valid token or session."),
+                ("403", "Only the editorial desk reads this."),
+            ]
         if self.method in SAFE_METHODS:
             refusals.append(
                 ("406", "A format (`?format=` or Accept) this endpoint does not offer.")

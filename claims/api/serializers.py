@@ -14,6 +14,7 @@ from rest_framework import serializers
 from claims import services
 from claims.choices import Stance
 from claims.models import (
+    ChangeRequest,
     Claim,
     Dispute,
     Evidence,
@@ -411,3 +412,87 @@ def web_annotation(excerpt: Excerpt, request) -> dict:
 class WebAnnotationSerializer(serializers.BaseSerializer):
     def to_representation(self, excerpt):
         return web_annotation(excerpt, self.context.get("request"))
+
+
+# What a change request may target over the API, by the name a client uses.
+CHANGE_TARGETS = {
+    "publisher": Publisher,
+    "speaker": Speaker,
+    "source": Source,
+    "item": SourceItem,
+    "excerpt": Excerpt,
+    "dispute": Dispute,
+    "claim": Claim,
+    "evidence": Evidence,
+}
+TARGET_NAMES = {model._meta.label_lower: name for name, model in CHANGE_TARGETS.items()}
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField(help_text="The kind of record the change is to.")
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "target",
+            "target_id",
+            "target_label",
+            "changes",
+            "previous",
+            "reason",
+            "state",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "comment",
+        ]
+
+    def get_target(self, change) -> str:
+        return TARGET_NAMES.get(change.target_model, change.target_model)
+
+
+class ChangeRequestWriteSerializer(InputSerializer):
+    """Propose a change to material readers already see; another reviewer decides."""
+
+    target = serializers.ChoiceField(choices=sorted(CHANGE_TARGETS))
+    target_id = serializers.IntegerField(min_value=1)
+    changes = serializers.DictField(
+        allow_empty=False,
+        help_text=(
+            "The new value of each field (references by id, dates as YYYY-MM-DD). A claim's "
+            'change may add a quote: {"add_evidence": {"excerpt": 7, "stance": "supports"}}.'
+        ),
+    )
+    reason = serializers.CharField(max_length=5000, help_text="Why: readers see it on the record.")
+
+    def validate(self, data):
+        model = CHANGE_TARGETS[data["target"]]
+        target = model.objects.filter(pk=data["target_id"]).first()
+        if target is None:
+            raise serializers.ValidationError({"target_id": [f"No {data['target']} with this id."]})
+        data["record"] = target
+        return data
+
+    def create(self, data):
+        return services.change_propose(
+            target=data["record"],
+            changes=data["changes"],
+            reason=data["reason"],
+            by=self.context["request"].user,
+        )
+
+
+class DecisionSerializer(InputSerializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Required to reject.",
+    )

@@ -13,6 +13,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("excerpts", views.ExcerptViewSet, basename="excerpt")
 router.register("speakers", views.SpeakerViewSet, basename="speaker")
 router.register("claimreview", views.ClaimReviewViewSet, basename="claimreview")
+router.register("changes", views.ChangeRequestViewSet, basename="change")
 
 urlpatterns = [
     path("auth/login/", views.LoginView.as_view(), name="login"),

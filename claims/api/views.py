@@ -24,9 +24,19 @@ from claims.api import serializers as s
 from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
 from claims.api.pagination import CreationOrderPagination, RankedPagination
+from claims.api.permissions import LedgerPermission
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
-from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewEvent, Source, Speaker
+from claims.models import (
+    ChangeRequest,
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    ReviewEvent,
+    Source,
+    Speaker,
+)
 from claims.reads import structured_data
 from claims.services import workflow
 
@@ -386,6 +396,80 @@ class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.Generi
             for claim in page
         ]
         return self.get_paginated_response(reviews)
+
+
+class DeskOnly(IsAuthenticated):
+    """Change requests are the desk's work: reading them needs the desk's view permission."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_perm(
+            "claims.view_changerequest"
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.ChangeRequestWriteSerializer,
+        responses={201: s.ChangeRequestSerializer, **STATE_ERRORS},
+    )
+)
+class ChangeRequestViewSet(
+    LedgerViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Changes to material readers already see: proposed by the desk, decided by another reviewer.
+
+    Once a claim is published, its quotes, their speakers, the items' dates, the sources'
+    titles and publishers and the dispute's question change only this way.
+    """
+
+    serializer_class = s.ChangeRequestSerializer
+    permission_classes = [DeskOnly, LedgerPermission]
+    desk_only = True  # the schema says so: reads need a desk account
+    pagination_class = CreationOrderPagination
+    lookup_value_regex = r"\d+"
+    # Proposing needs the desk's add permission; deciding is checked by the service (the
+    # review permission and the four-eyes rule), which says why it refuses.
+    action_permission = {"approve": None, "reject": None}
+
+    def get_queryset(self):
+        return ChangeRequest.objects.visible_to(self.request.user).select_related(
+            "proposed_by", "decided_by"
+        )
+
+    def create(self, request, *args, **kwargs):
+        writer = s.ChangeRequestWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        writer.is_valid(raise_exception=True)
+        change = writer.save()
+        return Response(s.ChangeRequestSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, decide):
+        change = self.get_object()
+        payload = s.DecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decided = decide(change=change, by=request.user, comment=payload.validated_data["comment"])
+        return Response(s.ChangeRequestSerializer(decided).data)
+
+    @extend_schema(
+        request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Apply the change (another reviewer than its proposer)."""
+        return self._decide(request, services.change_approve)
+
+    @extend_schema(
+        request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer, **STATE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Turn the change down, saying why."""
+        return self._decide(request, services.change_reject)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -1,9 +1,13 @@
-"""Editors and reviewers see change requests; reviewers decide them (with `review_claim`)."""
+"""Editors and reviewers see and propose change requests; reviewers decide them (with the
+`review_claim` permission, and never their own)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GRANTS = {"Editors": ["view_changerequest"], "Reviewers": ["view_changerequest"]}
+GRANTS = {
+    "Editors": ["view_changerequest", "add_changerequest"],
+    "Reviewers": ["view_changerequest", "add_changerequest"],
+}
 
 
 def grant(apps, schema_editor):

@@ -219,7 +219,11 @@ def _added_evidence(target, added) -> dict | None:
         raise ValidationError({"changes": f"No excerpt {excerpt_id!r}."})
     if target.evidence.filter(excerpt_id=excerpt_id).exists():
         raise ValidationError("This quote is already evidence for the claim.")
-    return {"excerpt": excerpt_id, "stance": stance, "note": added.get("note", "")}
+    note = added.get("note", "")
+    if not isinstance(note, str):
+        raise ValidationError({"changes": MESSAGE_ADD_EVIDENCE_SHAPE})
+    _check_comment(note, "changes")
+    return {"excerpt": excerpt_id, "stance": stance, "note": note}
 
 
 def _private_fields(model) -> set[str]:

@@ -44,8 +44,8 @@ PUBLIC_FIELDS = {
 
 MESSAGE_NEEDS_REVIEW = (
     "{what} is part of what readers see of {count} published claim(s), so a change to its "
-    "{fields} must be approved by another reviewer. Propose the change (with the reason readers "
-    "will see) in the editorial desk; nothing was changed."
+    "{fields} must be approved by another reviewer. Propose the change with the reason readers "
+    "will see (the desk's edit form, or the API's changes/); nothing was changed."
 )
 
 
