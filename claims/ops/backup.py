@@ -52,6 +52,7 @@ from claims.models import (
     Speaker,
 )
 from claims.ops.integrity import find_problems
+from claims.services.restore import memberships_restore, restored_rows_insert
 from ledger.cache import ledger_changed
 
 FORMAT = "claim-ledger"
@@ -475,16 +476,8 @@ class _DumpReader:
 
 
 class _RowWriter:
-    """Turns records into rows and writes them in batches, exactly as they were exported.
-
-    Rows are inserted "raw", as `manage.py loaddata` saves them: no `save()` (Source.save()
-    recomputes the SHA-256 and refuses text changes; the stored hash must come back as it was,
-    and `find_problems` then checks it against the text), no `auto_now`/`auto_now_add` stamping
-    (bulk_create would overwrite every recorded timestamp with the time of the restore), and no
-    signals (django-simple-history would write a new history row for every restored row). Django
-    has no public bulk form of a raw insert, so this uses `QuerySet._insert`, which bulk_create
-    and save() both use underneath.
-    """
+    """Turns records into rows and has `claims.services.restore` write them in batches, exactly
+    as they were exported (raw: no save(), no timestamps stamped, no signals; see there)."""
 
     def __init__(self) -> None:
         self.batch: list[_Record] = []
@@ -518,8 +511,7 @@ class _RowWriter:
         try:
             # A savepoint, so that PostgreSQL can go on (to roll back) after a refused INSERT.
             with transaction.atomic():
-                for start in range(0, len(rows), size):
-                    model._base_manager._insert(rows[start : start + size], fields=fields, raw=True)
+                restored_rows_insert(model=model, rows=rows, fields=fields, batch_size=size)
                 if model is User:
                     self._restore_memberships(batch)
         except IntegrityError as error:
@@ -592,8 +584,7 @@ class _RowWriter:
                         user_id=record.pk, permission_id=self._permission(record, key)
                     )
                 )
-        User.groups.through.objects.bulk_create(memberships)
-        User.user_permissions.through.objects.bulk_create(grants)
+        memberships_restore(memberships=memberships, grants=grants)
 
     def _permission(self, record: _Record, key: list[str]) -> int:
         if not self.permissions:

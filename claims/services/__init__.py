@@ -7,6 +7,9 @@
     statuses.py   statuses recomputed whenever an input of the rule changes
     publicity.py  which material readers see, and which claims a change touches
     common.py     refusals, the version check, history, slugs, system accounts
+    accounts.py   deleting an account (the ledger keeps the names on its records)
+    bulk.py       the generator's synthetic rows, inserted in bulk
+    restore.py    a dump's rows written back exactly as exported
 
 The edges (admin, API, pages, commands, operations) import the functions from here.
 """
