@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import models
 
 from claims.models import Claim
+from claims.services.common import Actor
 
 BATCH = 2_000
 
@@ -22,7 +23,7 @@ def generated_rows_insert(
     *,
     model: type[models.Model],
     rows: list,
-    by,
+    by: Actor,
     on_batch: Callable[[int, int], None] = lambda done, total: None,
 ) -> list:
     """Insert generated rows in batches; claims are written in the name of `by`."""

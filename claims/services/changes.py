@@ -36,6 +36,7 @@ from claims.services import claims as claim_services
 from claims.services import sources as source_services
 from claims.services.common import (
     NO_VERSION_CHECK,
+    Actor,
     NotAllowed,
     WorkflowError,
     change_reason,
@@ -59,7 +60,9 @@ MESSAGE_NO_PERMISSION = "You do not have permission to approve or reject changes
 REVIEW_PERMISSION = "claims.review_claim"
 
 
-def _evidence_update(*, evidence: Evidence, by, approval, reason: str = "", **changes):
+def _evidence_update(
+    *, evidence: Evidence, by: Actor, approval: ChangeRequest | None, reason: str = "", **changes
+):
     fields = {"stance": evidence.stance, "note": evidence.note, **changes}
     return claim_services.evidence_add(
         claim=evidence.claim,
@@ -75,7 +78,9 @@ def _evidence_update(*, evidence: Evidence, by, approval, reason: str = "", **ch
 ADD_EVIDENCE = "add_evidence"
 
 
-def _claim_update(*, claim: Claim, by, approval, reason: str = "", **changes):
+def _claim_update(
+    *, claim: Claim, by: Actor, approval: ChangeRequest | None, reason: str = "", **changes
+):
     added = changes.pop(ADD_EVIDENCE, None)
     if changes:
         claim = claim_services.claim_update(
@@ -135,7 +140,7 @@ def _check_comment(text: str, field: str) -> None:
 
 
 @transaction.atomic
-def change_propose(*, target: models.Model, changes: dict, reason: str, by) -> ChangeRequest:
+def change_propose(*, target: models.Model, changes: dict, reason: str, by: Actor) -> ChangeRequest:
     """Ask for a change to public material; nothing changes until another reviewer approves."""
     model = type(target)
     changes = dict(changes)
@@ -254,7 +259,7 @@ def _decide(change: ChangeRequest, by, comment: str) -> ChangeRequest:
 
 
 @transaction.atomic
-def change_approve(*, change: ChangeRequest, by, comment: str = "") -> ChangeRequest:
+def change_approve(*, change: ChangeRequest, by: Actor, comment: str = "") -> ChangeRequest:
     """Apply a proposed change as another reviewer, and put it on every touched claim's record."""
     current = _decide(change, by, comment)
     model = current.target_class
@@ -270,7 +275,7 @@ def change_approve(*, change: ChangeRequest, by, comment: str = "") -> ChangeReq
 
 
 @transaction.atomic
-def change_reject(*, change: ChangeRequest, by, comment: str) -> ChangeRequest:
+def change_reject(*, change: ChangeRequest, by: Actor, comment: str) -> ChangeRequest:
     current = _decide(change, by, comment)
     if not comment.strip():
         raise ValidationError({"comment": "Say why the change is rejected."})

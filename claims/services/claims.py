@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims.choices import ReviewState, Stance
-from claims.models import Claim, Dispute, Evidence, Excerpt, Speaker
+from claims.models import ChangeRequest, Claim, Dispute, Evidence, Excerpt, Speaker
 from claims.services.common import (
+    Actor,
     ExpectedVersion,
     WorkflowError,
     changed_fields,
@@ -50,7 +51,7 @@ CLAIM_CONTENT_FIELDS = ("text", "slug", "dispute", "speaker")
 DISPUTE_FIELDS = ("question", "slug", "summary")
 
 
-def check_editable(claim: Claim, *, approval=None) -> None:
+def check_editable(claim: Claim, *, approval: ChangeRequest | None = None) -> None:
     """Editors change drafts; an approved change request may also correct a published claim."""
     if claim.review_state == ReviewState.DRAFT:
         return
@@ -76,7 +77,7 @@ def _locked(claim: Claim, expected_version: ExpectedVersion, approval) -> Claim:
 def claim_create(
     *,
     text: str,
-    by,
+    by: Actor,
     dispute: Dispute | None = None,
     speaker: Speaker | None = None,
     slug: str = "",
@@ -97,7 +98,12 @@ def claim_create(
 
 @transaction.atomic
 def claim_update(
-    *, claim: Claim, by, expected_version: ExpectedVersion, approval=None, **changes
+    *,
+    claim: Claim,
+    by: Actor,
+    expected_version: ExpectedVersion,
+    approval: ChangeRequest | None = None,
+    **changes,
 ) -> Claim:
     """Change a draft claim's wording or links, refusing a save from a stale version."""
     refuse_unknown_fields(changes, CLAIM_CONTENT_FIELDS)
@@ -119,7 +125,7 @@ def claim_update(
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by, expected_version: ExpectedVersion) -> None:
+def claim_delete(*, claim: Claim, by: Actor, expected_version: ExpectedVersion) -> None:
     """Delete a draft (with its evidence). Anything once submitted is kept on the record."""
     current = Claim.objects.select_for_update().get(pk=claim.pk)
     check_version(current, expected_version)
@@ -148,10 +154,10 @@ def evidence_add(
     claim: Claim,
     excerpt: Excerpt,
     stance: str,
-    by,
+    by: Actor,
     expected_version: ExpectedVersion,
     note: str = "",
-    approval=None,
+    approval: ChangeRequest | None = None,
 ) -> Evidence:
     """Tie an excerpt to a claim, or change the stance of an existing tie; the status follows."""
     current = _locked(claim, expected_version, approval)
@@ -175,7 +181,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, by, expected_version: ExpectedVersion) -> None:
+def evidence_remove(*, evidence: Evidence, by: Actor, expected_version: ExpectedVersion) -> None:
     current = _locked(evidence.claim, expected_version, None)
     delete_with_history(evidence, by=by)
     _record_evidence_change(current, by, f"evidence removed: excerpt {evidence.excerpt_id}")
@@ -185,7 +191,7 @@ def evidence_remove(*, evidence: Evidence, by, expected_version: ExpectedVersion
 
 
 @transaction.atomic
-def dispute_create(*, question: str, by, slug: str = "", summary: str = "") -> Dispute:
+def dispute_create(*, question: str, by: Actor, slug: str = "", summary: str = "") -> Dispute:
     """A new question, as a draft: it is published with its first published claim."""
     dispute = Dispute(
         question=question, slug=slug or unique_slug(Dispute, question), summary=summary
@@ -195,7 +201,14 @@ def dispute_create(*, question: str, by, slug: str = "", summary: str = "") -> D
 
 
 @transaction.atomic
-def dispute_update(*, dispute: Dispute, by, approval=None, reason: str = "", **changes) -> Dispute:
+def dispute_update(
+    *,
+    dispute: Dispute,
+    by: Actor,
+    approval: ChangeRequest | None = None,
+    reason: str = "",
+    **changes,
+) -> Dispute:
     """Change a question or its summary; once published, only by an approved change request."""
     refuse_unknown_fields(changes, DISPUTE_FIELDS)
     current = Dispute.objects.select_for_update().get(pk=dispute.pk)
@@ -211,6 +224,6 @@ def dispute_update(*, dispute: Dispute, by, approval=None, reason: str = "", **c
 
 
 @transaction.atomic
-def dispute_delete(*, dispute: Dispute, by) -> None:
+def dispute_delete(*, dispute: Dispute, by: Actor) -> None:
     """Delete a question no claim answers (the database refuses otherwise)."""
     delete_with_history(dispute, by=by)

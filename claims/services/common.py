@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, models, transaction
 from django.utils.text import Truncator, slugify
+
+# Who acts: every write names an account, a person's or a named system account's.
+Actor = AbstractBaseUser
 
 # simple-history's reason column holds 100 characters (longer is a 500 on PostgreSQL).
 CHANGE_REASON_MAX_LENGTH = 100
@@ -69,7 +73,9 @@ def change_reason(text: str) -> str:
     return Truncator(text).chars(CHANGE_REASON_MAX_LENGTH)
 
 
-def save_with_history(instance: models.Model, *, by, reason: str = "", **save_options) -> None:
+def save_with_history(
+    instance: models.Model, *, by: Actor, reason: str = "", **save_options
+) -> None:
     """Validate and save, naming who did it and why on the history row."""
     instance._history_user = by
     if reason:
@@ -77,7 +83,7 @@ def save_with_history(instance: models.Model, *, by, reason: str = "", **save_op
     instance.save(**save_options)
 
 
-def delete_with_history(instance: models.Model, *, by, reason: str = "") -> None:
+def delete_with_history(instance: models.Model, *, by: Actor, reason: str = "") -> None:
     instance._history_user = by
     if reason:
         instance._change_reason = change_reason(reason)
@@ -98,7 +104,9 @@ def unique_slug(model, text: str, *, max_length: int = 80) -> str:
 SLUG_ATTEMPTS = 3
 
 
-def insert_with_free_slug(instance, *, by, slug_from: str | None, exclude: list[str]) -> None:
+def insert_with_free_slug(
+    instance, *, by: Actor, slug_from: str | None, exclude: list[str]
+) -> None:
     """Validate and insert a new row; `slug_from` is the text its slug was made from, if any.
 
     Choosing a free slug and inserting the row are two statements, and on PostgreSQL someone

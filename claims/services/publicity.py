@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from claims.choices import ReviewState
 from claims.models import (
+    ChangeRequest,
     Claim,
     Dispute,
     Evidence,
@@ -91,7 +92,9 @@ def is_public(instance) -> bool:
     return bool(published_claim_ids(instance))
 
 
-def refuse_unreviewed_public_change(instance, changes: dict, *, approval) -> None:
+def refuse_unreviewed_public_change(
+    instance, changes: dict, *, approval: ChangeRequest | None
+) -> None:
     """Raise `NeedsReview` when `changes` alter public fields of public material and no approved
     change request is being applied."""
     public = sorted(set(changes) & set(PUBLIC_FIELDS[type(instance)]))

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims.choices import SourceKind, SpeakerKind
-from claims.models import Excerpt, Publisher, Source, SourceItem, Speaker
+from claims.models import ChangeRequest, Excerpt, Publisher, Source, SourceItem, Speaker
 from claims.rules import anchoring
 from claims.services.common import (
+    Actor,
     changed_fields,
     delete_with_history,
     insert_with_free_slug,
@@ -56,7 +57,9 @@ SOURCE_ITEM_FIELDS = ("heading", "published_on", "kind")
 EXCERPT_FIELDS = ("speaker",)
 
 
-def _apply(instance, changes: dict, *, by, approval, reason: str, exclude=()) -> dict:
+def _apply(
+    instance, changes: dict, *, by: Actor, approval: ChangeRequest | None, reason: str, exclude=()
+) -> dict:
     """Set and save the fields that differ; return them. The public-material rule first."""
     changed = changed_fields(instance, changes)
     if not changed:
@@ -76,7 +79,7 @@ def _apply(instance, changes: dict, *, by, approval, reason: str, exclude=()) ->
 def publisher_create(
     *,
     name: str,
-    by,
+    by: Actor,
     slug: str = "",
     url: str = "",
     description: str = "",
@@ -94,14 +97,21 @@ def publisher_create(
 
 
 @transaction.atomic
-def publisher_for(name_or_slug: str, *, by) -> Publisher:
+def publisher_for(name_or_slug: str, *, by: Actor) -> Publisher:
     """The publisher with this slug, or a new independent one with this name."""
     existing = Publisher.objects.filter(slug=name_or_slug).first()
     return existing or publisher_create(name=name_or_slug, by=by)
 
 
 @transaction.atomic
-def publisher_update(*, publisher: Publisher, by, approval=None, reason: str = "", **changes):
+def publisher_update(
+    *,
+    publisher: Publisher,
+    by: Actor,
+    approval: ChangeRequest | None = None,
+    reason: str = "",
+    **changes,
+):
     """Change a publisher. Changing what it is part of changes who counts as independent, so
     every claim quoting it or its outlets has its status recomputed, in this transaction."""
     refuse_unknown_fields(changes, PUBLISHER_FIELDS)
@@ -117,7 +127,7 @@ def publisher_update(*, publisher: Publisher, by, approval=None, reason: str = "
 
 
 @transaction.atomic
-def publisher_delete(*, publisher: Publisher, by) -> None:
+def publisher_delete(*, publisher: Publisher, by: Actor) -> None:
     """Delete a publisher no source belongs to (the database refuses otherwise)."""
     delete_with_history(publisher, by=by)
 
@@ -127,7 +137,7 @@ def publisher_delete(*, publisher: Publisher, by) -> None:
 
 @transaction.atomic
 def speaker_create(
-    *, name: str, by, slug: str = "", kind: str = SpeakerKind.PERSON, description: str = ""
+    *, name: str, by: Actor, slug: str = "", kind: str = SpeakerKind.PERSON, description: str = ""
 ) -> Speaker:
     speaker = Speaker(
         name=name,
@@ -140,7 +150,14 @@ def speaker_create(
 
 
 @transaction.atomic
-def speaker_update(*, speaker: Speaker, by, approval=None, reason: str = "", **changes):
+def speaker_update(
+    *,
+    speaker: Speaker,
+    by: Actor,
+    approval: ChangeRequest | None = None,
+    reason: str = "",
+    **changes,
+):
     refuse_unknown_fields(changes, SPEAKER_FIELDS)
     current = Speaker.objects.select_for_update().get(pk=speaker.pk)
     _apply(current, changes, by=by, approval=approval, reason=reason)
@@ -148,7 +165,7 @@ def speaker_update(*, speaker: Speaker, by, approval=None, reason: str = "", **c
 
 
 @transaction.atomic
-def speaker_delete(*, speaker: Speaker, by) -> None:
+def speaker_delete(*, speaker: Speaker, by: Actor) -> None:
     delete_with_history(speaker, by=by)
 
 
@@ -161,7 +178,7 @@ def source_create(
     title: str,
     text: str,
     publisher: Publisher,
-    by,
+    by: Actor,
     slug: str = "",
     kind: str = SourceKind.NEWS_ARTICLE,
     language: str = "en",
@@ -199,7 +216,9 @@ def lock_source(source: Source) -> Source:
 
 
 @transaction.atomic
-def source_update(*, source: Source, by, approval=None, reason: str = "", **changes) -> Source:
+def source_update(
+    *, source: Source, by: Actor, approval: ChangeRequest | None = None, reason: str = "", **changes
+) -> Source:
     """Change a source's metadata, or the text of a source no excerpt quotes yet.
 
     Changing its publisher changes who vouches for its quotes: every claim quoting it has its
@@ -222,7 +241,7 @@ def source_update(*, source: Source, by, approval=None, reason: str = "", **chan
 
 
 @transaction.atomic
-def source_delete(*, source: Source, by) -> None:
+def source_delete(*, source: Source, by: Actor) -> None:
     """Delete a source no excerpt quotes (the database refuses otherwise)."""
     delete_with_history(lock_source(source), by=by)
 
@@ -232,7 +251,7 @@ def source_item_add(
     *,
     source: Source,
     heading: str,
-    by,
+    by: Actor,
     published_on: date | None = None,
     kind: str = "",
     after: int = 0,
@@ -266,7 +285,12 @@ def source_item_add(
 
 @transaction.atomic
 def source_item_update(
-    *, item: SourceItem, by, approval=None, reason: str = "", **changes
+    *,
+    item: SourceItem,
+    by: Actor,
+    approval: ChangeRequest | None = None,
+    reason: str = "",
+    **changes,
 ) -> SourceItem:
     """Change an item's heading, date or kind (its boundaries follow from the text)."""
     refuse_unknown_fields(changes, SOURCE_ITEM_FIELDS)
@@ -283,7 +307,7 @@ def excerpt_create(
     *,
     source: Source,
     quote: str,
-    by,
+    by: Actor,
     speaker: Speaker | None = None,
     near: int | None = None,
     prefix: str | None = None,
@@ -327,7 +351,14 @@ def _item_holding(source: Source, start: int, end: int) -> SourceItem | None:
 
 
 @transaction.atomic
-def excerpt_update(*, excerpt: Excerpt, by, approval=None, reason: str = "", **changes) -> Excerpt:
+def excerpt_update(
+    *,
+    excerpt: Excerpt,
+    by: Actor,
+    approval: ChangeRequest | None = None,
+    reason: str = "",
+    **changes,
+) -> Excerpt:
     """Change whose words a quote reports. Its text and offsets never change."""
     refuse_unknown_fields(changes, EXCERPT_FIELDS)
     current = Excerpt.objects.select_for_update().get(pk=excerpt.pk)
@@ -342,6 +373,6 @@ def excerpt_update(*, excerpt: Excerpt, by, approval=None, reason: str = "", **c
 
 
 @transaction.atomic
-def excerpt_delete(*, excerpt: Excerpt, by) -> None:
+def excerpt_delete(*, excerpt: Excerpt, by: Actor) -> None:
     """Delete an excerpt no evidence uses (the database refuses otherwise)."""
     delete_with_history(excerpt, by=by)

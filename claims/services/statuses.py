@@ -18,6 +18,7 @@ from simple_history.utils import bulk_update_with_history
 from claims.choices import Stance
 from claims.models import Claim, Evidence
 from claims.rules.status import compute_status
+from claims.services.common import Actor
 
 # simple-history's reason column holds 100 characters.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -62,7 +63,7 @@ def claims_quoting(*, excerpts=None, sources=None, publishers=None) -> set[int]:
     return set(Evidence.objects.filter(condition).values_list("claim_id", flat=True))
 
 
-def claim_statuses_refresh(*, claim_ids: Iterable[int], by, reason: str) -> int:
+def claim_statuses_refresh(*, claim_ids: Iterable[int], by: Actor, reason: str) -> int:
     """Recompute and store the status of these claims; return how many changed.
 
     A changed status is a change readers see, so the claim becomes a new version (a stale edit

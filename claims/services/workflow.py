@@ -27,6 +27,7 @@ from claims.models import Claim, Dispute, Evidence, ReviewEvent
 from claims.rules import typed_text
 from claims.services.common import (
     MESSAGE_STALE,  # noqa: F401 (one of the refusals callers name)
+    Actor,
     EditConflict,  # noqa: F401
     ExpectedVersion,
     NotAllowed,
@@ -183,7 +184,7 @@ def contribution_of(user, claim: Claim) -> str:
 
 @transaction.atomic
 def claim_transition(
-    *, claim: Claim, action: str, by, expected_version: ExpectedVersion, comment: str = ""
+    *, claim: Claim, action: str, by: Actor, expected_version: ExpectedVersion, comment: str = ""
 ) -> Claim:
     """Take one review step on `claim`, or raise a `WorkflowError` that says why not."""
     # Lock the row so that two reviewers acting at once are serialised: the second one sees the
@@ -224,7 +225,7 @@ def claim_transition(
     return current
 
 
-def _publish_dispute_with_first_claim(dispute_id: int | None, *, by) -> None:
+def _publish_dispute_with_first_claim(dispute_id: int | None, *, by: Actor) -> None:
     if dispute_id is None:
         return
     dispute = Dispute.objects.select_for_update().get(pk=dispute_id)
