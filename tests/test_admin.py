@@ -214,10 +214,14 @@ def test_evidence_added_in_the_admin_goes_through_the_service(client, ledger, ed
     assert Evidence.history.filter(claim_id=claim.pk, history_user=editor).exists()
 
 
-def test_a_published_claim_is_read_only(client, ledger, editor, reviewer):
+def test_a_published_claim_is_corrected_only_by_a_proposal_with_a_reason(
+    client, ledger, editor, reviewer
+):
     publish(ledger["claim"], editor, reviewer)
     page = as_user(client, editor).get(URLS["claim"](ledger)).content.decode()
-    assert 'name="text"' not in page
+    # Its wording may be proposed again, with the reason readers will see; its address may not.
+    assert 'name="text"' in page and 'name="change_reason"' in page
+    assert 'name="slug"' not in page
     assert "Contradiction" in page or "Unverified" in page  # status shown, read-only
 
 
