@@ -158,3 +158,36 @@ def test_the_public_sees_no_change_requests(published, editor):
     assert client_as().get(CHANGES).status_code in (401, 403)
     listed = client_as(editor).get(CHANGES).json()["results"]
     assert [change["target"] for change in listed] == ["claim"]
+
+
+@pytest.mark.parametrize("state", ["draft", "withdrawn"])
+def test_only_a_published_claim_is_corrected_by_a_change_request(
+    published, editor, reviewer, state
+):
+    claim, source, _ = published
+    if state == "draft":
+        claim = services.claim_create(text="A draft.", by=editor)
+    else:
+        services.claim_transition(
+            claim=claim,
+            action="withdraw",
+            by=reviewer,
+            expected_version=claim.version,
+            comment="Superseded.",
+        )
+    excerpt = services.excerpt_create(source=source, quote="his body bearing bruises", by=editor)
+
+    response = client_as(editor).post(
+        CHANGES,
+        {
+            "target": "claim",
+            "target_id": claim.pk,
+            "changes": {"add_evidence": {"excerpt": excerpt.pk, "stance": "supports"}},
+            "reason": "More support.",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert "change requests correct published claims" in response.json()["detail"]
+    assert not ChangeRequest.objects.exists()

@@ -45,6 +45,10 @@ from claims.services.common import (
 )
 from claims.services.publicity import PUBLIC_FIELDS, published_claim_ids
 
+MESSAGE_CLAIM_NOT_PUBLISHED = (
+    "This claim is {state}: change requests correct published claims. A draft is edited "
+    "directly; a claim in review is sent back first; a withdrawn or rejected one is not changed."
+)
 MESSAGE_UNKNOWN_FIELDS = "These fields cannot be changed here: {fields}. Allowed: {allowed}."
 MESSAGE_ADD_EVIDENCE_SHAPE = (
     'add_evidence takes {"excerpt": <excerpt id>, "stance": "supports" or "contradicts", '
@@ -158,6 +162,7 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by: Acto
         raise ValidationError({"reason": MESSAGE_REASON_REQUIRED})
     _check_comment(reason, "reason")
     target = model.objects.get(pk=target.pk)
+    _refuse_unless_published_claim(target)
     added = _added_evidence(target, changes.pop(ADD_EVIDENCE, None))
     values = {name: _validated(model, name, value) for name, value in changes.items()}
     changed = changed_fields(target, values)
@@ -181,6 +186,17 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by: Acto
     request.full_clean()
     save_with_history(request, by=by)
     return request
+
+
+def _refuse_unless_published_claim(target) -> None:
+    """A claim is corrected by a change request only while it is published: a draft is edited
+    directly (by its editors, who then cannot publish it), and a withdrawn or rejected claim is
+    not changed at all."""
+    claim = target if isinstance(target, Claim) else getattr(target, "claim", None)
+    if isinstance(target, (Claim, Evidence)) and claim.review_state != ReviewState.PUBLISHED:
+        raise WorkflowError(
+            MESSAGE_CLAIM_NOT_PUBLISHED.format(state=ReviewState(claim.review_state).label.lower())
+        )
 
 
 def _validated(model, name: str, value):
