@@ -135,3 +135,13 @@ def role(name: str):
         import_module("claims.migrations.0003_editorial_roles").create_roles(apps, None)
         import_module("claims.migrations.0008_change_request_roles").grant(apps, None)
     return Group.objects.get(name=name)
+
+
+def permissions_restored() -> None:
+    """The permissions, and the roles made of them, as the migrations made them.
+
+    The same pytest-django gap as in `role()`: after a transactional test the permission rows
+    may be gone, and then a system account (the loader's) is granted nothing.
+    """
+    role("Editors")
+    role("Reviewers")

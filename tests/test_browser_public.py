@@ -6,6 +6,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from claims.ops.loader import load_ledger
+from tests import factories
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,6 +27,7 @@ PAGES = [
 
 @pytest.fixture
 def ledger_site(live_server):
+    factories.permissions_restored()
     load_ledger(settings.LEDGER_SEEDS_DIR / "ledger.yaml")
     return live_server
 
