@@ -246,6 +246,40 @@ def test_reverting_to_an_earlier_version_goes_through_the_rules(client, ledger, 
     assert claim.history.first().text == "He was beaten."
 
 
+def test_only_someone_who_may_change_a_record_may_revert_it(client, ledger, editor, reviewer):
+    claim = ledger["claim"]
+    original = claim.history.earliest()
+    services.claim_update(claim=claim, by=editor, expected_version=claim.version, text="Edited.")
+    claim.refresh_from_db()
+    revert = reverse("admin:claims_claim_simple_history", args=[claim.pk, original.history_id])
+    evidence = Evidence.objects.get(claim=claim)
+    evidence_revert = reverse(
+        "admin:claims_evidence_simple_history",
+        args=[evidence.pk, evidence.history.earliest().history_id],
+    )
+
+    # A reviewer may read a draft's history but not write it; nobody edits evidence there.
+    assert as_user(client, reviewer).post(revert, change_form_data(claim)).status_code == 403
+    assert as_user(client, editor).post(evidence_revert, {}).status_code == 403
+    assert Claim.objects.get(pk=claim.pk).text == "Edited."
+
+
+def test_reverting_a_publisher_restores_the_old_version_through_the_service(client, ledger, editor):
+    publisher = ledger["spare"].publisher
+    old_name = publisher.name
+    first = publisher.history.earliest()
+    services.publisher_update(publisher=publisher, by=editor, name="A Later Name")
+    url = reverse("admin:claims_publisher_simple_history", args=[publisher.pk, first.history_id])
+
+    response = as_user(client, editor).post(
+        url, publisher_form_data(publisher, name=old_name, slug=publisher.slug)
+    )
+
+    assert response.status_code == 302
+    assert Publisher.objects.get(pk=publisher.pk).name == old_name
+    assert Publisher.history.filter(id=publisher.pk).latest().history_user == editor
+
+
 def test_quoted_source_text_is_read_only_and_the_admin_says_why(client, ledger, editor):
     page = as_user(client, editor).get(
         reverse("admin:claims_source_change", args=[ledger["source"].pk])

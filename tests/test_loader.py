@@ -179,3 +179,26 @@ def test_a_missing_field_is_named_with_its_place(ledger_dir):
         LedgerFileError, match="source 'paper-report': the field 'title' is required"
     ):
         load_ledger(path)
+
+
+@pytest.mark.django_db
+def test_a_quote_added_to_a_published_claim_in_the_file_is_a_reviewed_correction(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+    path = ledger_dir / "ledger.yaml"
+    beaten_entry = """      - slug: beaten
+        text: The lawyer was beaten by guards.
+        evidence:
+"""
+    new_quote = """          - source: digest
+            quote: "Officials Deny Abuse"
+            stance: contradicts
+"""
+    path.write_text(path.read_text().replace(beaten_entry, beaten_entry + new_quote))
+
+    load_ledger(path)
+
+    beaten = Claim.objects.get(slug="beaten")
+    assert beaten.evidence.filter(excerpt__text="Officials Deny Abuse").exists()
+    correction = beaten.review_events.order_by("at", "pk").last()
+    assert (correction.action, correction.actor_name) == ("correct", services.LEDGER_FILE_REVIEWER)
+    assert "evidence (a quote added)" in correction.comment

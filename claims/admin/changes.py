@@ -41,7 +41,7 @@ class ChangeRequestAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="What changes")
     def what_changes(self, change):
         return format_html(
-            "<table><tr><th>Field</th><th>Now</th><th>Proposed</th></tr>{}</table>",
+            "<table><tr><th>Field</th><th>When proposed</th><th>Proposed</th></tr>{}</table>",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -1,6 +1,7 @@
 """The claims desk: claims with their evidence, review steps, disputes and the review record."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
@@ -246,16 +247,18 @@ class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.WorkflowError as refused:
+        except (services.WorkflowError, ValidationError) as refused:
             # Raised inside the admin's transaction, so nothing of the save was kept.
-            self.message_user(request, refused.message, messages.ERROR)
+            message = getattr(refused, "message", None) or " ".join(refused.messages)
+            self.message_user(request, message, messages.ERROR)
             return redirect(request.path)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
-        except services.WorkflowError as refused:
-            self.message_user(request, refused.message, messages.ERROR)
+        except (services.WorkflowError, ValidationError) as refused:
+            message = getattr(refused, "message", None) or " ".join(refused.messages)
+            self.message_user(request, message, messages.ERROR)
             return redirect(request.path)
 
     def delete_model(self, request, obj):

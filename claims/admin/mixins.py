@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -69,6 +69,12 @@ class TamperProofAdminMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not (str(object_id).isdigit() and str(version_id).isdigit()):
             raise Http404("No such version.")
+        if request.method == "POST":
+            # simple-history lets anyone who may view a record post its revert form, and then
+            # saves the old version: only someone who may change the record may revert it.
+            obj = self.get_object(request, object_id)
+            if obj is None or not self.has_change_permission(request, obj):
+                raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -116,9 +122,10 @@ class ServiceWritesAdminMixin(TamperProofAdminMixin):
             obj._state.adding = False
             obj.refresh_from_db()
             return
-        changes = {name: value for name, value in fields.items() if name in form.changed_data}
+        # Every field, not the form's changed_data: reverting to an old version compares with
+        # that version, not with the record; the service compares with the database.
         reason = form.cleaned_data.get(REASON_FIELD, "")
-        self.update_or_propose(request, obj, changes, reason)
+        self.update_or_propose(request, obj, fields, reason)
         obj.refresh_from_db()
 
     def update_or_propose(self, request, obj, changes: dict, reason: str):

@@ -360,6 +360,9 @@ class _Loader:
         if existing and claim.review_state != ReviewState.DRAFT:
             self.change(existing, {"stance": stance, "note": note}, where, "evidence")
             return
+        if claim.review_state != ReviewState.DRAFT:
+            self.add_to_published(claim, excerpt, stance, note, where)
+            return
         try:
             services.evidence_add(
                 claim=claim,
@@ -372,6 +375,20 @@ class _Loader:
         except (ValidationError, services.WorkflowError) as error:
             self.fail(where, getattr(error, "message", None) or "; ".join(error.messages))
         self.report.record("evidence", "updated" if existing else "created")
+
+    def add_to_published(self, claim: Claim, excerpt, stance: str, note: str, where: str):
+        """A new quote for a published claim: a change the file's review approves."""
+        added = {"excerpt": excerpt, "stance": stance, "note": note}
+        try:
+            change = services.change_propose(
+                target=claim, changes={"add_evidence": added}, reason=self.reviewed, by=self.author
+            )
+            services.change_approve(change=change, by=self.reviewer, comment=self.reviewed)
+        except ValidationError as error:
+            self.fail(where, "; ".join(error.messages))
+        except services.WorkflowError as refused:
+            self.fail(where, refused.message)
+        self.report.record("evidence", "created")
 
 
 def _differs(row, name: str, value) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -37,6 +37,7 @@ from claims.services import sources as source_services
 from claims.services.common import (
     NO_VERSION_CHECK,
     Actor,
+    EditConflict,
     NotAllowed,
     WorkflowError,
     change_reason,
@@ -45,6 +46,15 @@ from claims.services.common import (
 )
 from claims.services.publicity import PUBLIC_FIELDS, published_claim_ids
 
+MESSAGE_TARGET_GONE = "The record this change is to no longer exists; reject the change."
+MESSAGE_REFERENCE_GONE = (
+    "A record the change names (a quote, a publisher, a speaker...) no longer exists; reject it."
+)
+MESSAGE_CHANGED_SINCE = (
+    "The record changed since this was proposed: its {field} was {then!r} and is now {now!r}. "
+    "Reject this change, and propose again from what the record says now if it is still needed."
+)
+MESSAGE_ALREADY_EVIDENCE = "This quote is already evidence for the claim: reject the change."
 MESSAGE_CLAIM_NOT_PUBLISHED = (
     "This claim is {state}: change requests correct published claims. A draft is edited "
     "directly; a claim in review is sent back first; a withdrawn or rejected one is not changed."
@@ -209,7 +219,14 @@ def _validated(model, name: str, value):
         if found is None:
             raise ValidationError({name: f"No {field.related_model._meta.verbose_name} {value!r}."})
         return found
-    return field.to_python(value)
+    if isinstance(field, (models.CharField, models.TextField)) and not isinstance(value, str):
+        raise ValidationError({name: "Send this field as text in quotes."})
+    if isinstance(value, (dict, list, bool)):
+        raise ValidationError({name: f"Not a valid value for {field.verbose_name}."})
+    try:
+        return field.to_python(value)
+    except (TypeError, ValueError, ValidationError) as error:
+        raise ValidationError({name: f"Not a valid value for {field.verbose_name}."}) from error
 
 
 def _is_id(value) -> bool:
@@ -279,15 +296,39 @@ def change_approve(*, change: ChangeRequest, by: Actor, comment: str = "") -> Ch
     """Apply a proposed change as another reviewer, and put it on every touched claim's record."""
     current = _decide(change, by, comment)
     model = current.target_class
-    target = model.objects.get(pk=current.target_id)
+    target = model.objects.select_for_update().filter(pk=current.target_id).first()
+    if target is None:
+        raise WorkflowError(MESSAGE_TARGET_GONE)
+    _refuse_if_changed_since_proposed(current, target)
     touched_before = published_claim_ids(target)
-    values = {name: _loaded(model, name, value) for name, value in current.changes.items()}
+    try:
+        values = {name: _loaded(model, name, value) for name, value in current.changes.items()}
+    except ObjectDoesNotExist as gone:
+        raise WorkflowError(MESSAGE_REFERENCE_GONE) from gone
     current.state = ChangeRequest.State.APPROVED
     current.decided_by, current.decided_at, current.comment = by, timezone.now(), comment.strip()
-    APPLY[model](target, by=by, approval=current, reason=f"correction: {current.reason}", **values)
+    try:
+        APPLY[model](
+            target, by=by, approval=current, reason=f"correction: {current.reason}", **values
+        )
+    except ObjectDoesNotExist as gone:
+        raise WorkflowError(MESSAGE_REFERENCE_GONE) from gone
     save_with_history(current, by=by, reason="approved")
     _record_on_claims(touched_before | published_claim_ids(target), current, by)
     return current
+
+
+def _refuse_if_changed_since_proposed(change: ChangeRequest, target) -> None:
+    """The reviewer approves what they saw: if the record moved on since, nothing is applied."""
+    for name, then in change.previous.items():
+        if name == ADD_EVIDENCE:
+            continue
+        now = _stored(getattr(target, name))
+        if now != then:
+            raise EditConflict(MESSAGE_CHANGED_SINCE.format(field=name, then=then, now=now))
+    added = change.changes.get(ADD_EVIDENCE)
+    if added and target.evidence.filter(excerpt_id=added["excerpt"]).exists():
+        raise EditConflict(MESSAGE_ALREADY_EVIDENCE)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from claims.models import ChangeRequest, Claim, Dispute, Evidence, Excerpt, Spea
 from claims.services.common import (
     Actor,
     ExpectedVersion,
+    NeedsReview,
     WorkflowError,
     changed_fields,
     check_version,
@@ -24,12 +25,17 @@ from claims.services.common import (
     save_with_history,
     unique_slug,
 )
-from claims.services.publicity import refuse_unreviewed_public_change
+from claims.services.publicity import approves, refuse_unreviewed_public_change
 from claims.services.statuses import computed_statuses
 
 
 class NotEditable(WorkflowError):
     """The claim is past the draft stage; its content is frozen."""
+
+
+class PublishedNotEditable(NotEditable, NeedsReview):
+    """The claim is published: a correction goes through a change request another reviewer
+    approves."""
 
 
 MESSAGE_NOT_EDITABLE = "This claim is {state}, so it cannot be edited: only drafts can. {advice}"
@@ -55,12 +61,14 @@ def check_editable(claim: Claim, *, approval: ChangeRequest | None = None) -> No
     """Editors change drafts; an approved change request may also correct a published claim."""
     if claim.review_state == ReviewState.DRAFT:
         return
-    if approval is not None and claim.review_state == ReviewState.PUBLISHED:
+    if claim.review_state == ReviewState.PUBLISHED and approves(approval, claim):
         return
     state = ReviewState(claim.review_state)
-    raise NotEditable(
-        MESSAGE_NOT_EDITABLE.format(state=state.label.lower(), advice=_EDIT_ADVICE.get(state, ""))
+    message = MESSAGE_NOT_EDITABLE.format(
+        state=state.label.lower(), advice=_EDIT_ADVICE.get(state, "")
     )
+    # A published claim can still be corrected, through review; anything else cannot change.
+    raise (PublishedNotEditable if state == ReviewState.PUBLISHED else NotEditable)(message)
 
 
 def _locked(claim: Claim, expected_version: ExpectedVersion, approval) -> Claim:

@@ -76,7 +76,7 @@ def change_reason(text: str) -> str:
 def save_with_history(
     instance: models.Model, *, by: Actor, reason: str = "", **save_options
 ) -> None:
-    """Validate and save, naming who did it and why on the history row."""
+    """Save, naming who did it and why on the history row (callers validate first)."""
     instance._history_user = by
     if reason:
         instance._change_reason = change_reason(reason)

@@ -17,7 +17,6 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.querysets import published_q
 from claims.services.common import NeedsReview
 
 # The fields of each kind of record that readers see on a published claim, its dispute, its
@@ -73,13 +72,17 @@ def touched_claims(instance) -> Q:
     raise TypeError(f"{type(instance).__name__} is not ledger material")
 
 
+# Claims readers see: published ones, and withdrawn ones, whose tombstones (and their quotes, in
+# an API sync) stay public.
+SHOWN_STATES = (ReviewState.PUBLISHED, ReviewState.WITHDRAWN)
+
+
 def published_claim_ids(instance) -> set[int]:
-    """The published claims that show `instance` to readers."""
+    """The published (or withdrawn, still shown) claims that show `instance` to readers."""
     if instance.pk is None:
         return set()
-    claims = Claim.objects.filter(touched_claims(instance)).filter(published_q())
-    ids = set(claims.values_list("pk", flat=True))
-    return ids
+    claims = Claim.objects.filter(touched_claims(instance)).filter(review_state__in=SHOWN_STATES)
+    return set(claims.values_list("pk", flat=True))
 
 
 def is_public(instance) -> bool:
@@ -92,13 +95,25 @@ def is_public(instance) -> bool:
     return bool(published_claim_ids(instance))
 
 
+def approves(approval: ChangeRequest | None, instance) -> bool:
+    """Is `approval` an approved change to this very record (or to the claim it belongs to)?"""
+    if approval is None or approval.state != ChangeRequest.State.APPROVED:
+        return False
+    records = {(instance._meta.label_lower, instance.pk)}
+    if isinstance(instance, Evidence):
+        records.add((Claim._meta.label_lower, instance.claim_id))
+    if isinstance(instance, Claim) and approval.target_model == Evidence._meta.label_lower:
+        return Evidence.objects.filter(pk=approval.target_id, claim_id=instance.pk).exists()
+    return (approval.target_model, approval.target_id) in records
+
+
 def refuse_unreviewed_public_change(
     instance, changes: dict, *, approval: ChangeRequest | None
 ) -> None:
     """Raise `NeedsReview` when `changes` alter public fields of public material and no approved
     change request is being applied."""
     public = sorted(set(changes) & set(PUBLIC_FIELDS[type(instance)]))
-    if approval is not None or not public or not is_public(instance):
+    if approves(approval, instance) or not public or not is_public(instance):
         return
     what = f"{instance._meta.verbose_name.capitalize()} “{instance}”"
     raise NeedsReview(

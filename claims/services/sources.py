@@ -12,6 +12,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from claims.choices import SourceKind, SpeakerKind
 from claims.models import ChangeRequest, Excerpt, Publisher, Source, SourceItem, Speaker
@@ -31,6 +32,11 @@ from claims.services.statuses import claim_statuses_refresh, claims_quoting
 MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
     "quote each item separately so that each quote keeps its own date."
+)
+MESSAGE_ITEMS_FROZEN = (
+    "Items divide a source before it is quoted: {count} excerpt(s) already quote this one, each "
+    "dated by the item it lies in, and a new boundary would move them. Mark the items first, or "
+    "ingest the page again as a new source."
 )
 MESSAGE_TEXT_FROZEN = (
     "This source's text cannot change: {count} excerpt(s) quote it at fixed character offsets, "
@@ -98,8 +104,15 @@ def publisher_create(
 
 @transaction.atomic
 def publisher_for(name_or_slug: str, *, by: Actor) -> Publisher:
-    """The publisher with this slug, or a new independent one with this name."""
-    existing = Publisher.objects.filter(slug=name_or_slug).first()
+    """The publisher with this slug or this name, or a new independent one with this name.
+
+    Found by name too: the same outlet named twice must not become two "independent" voices.
+    """
+    existing = (
+        Publisher.objects.filter(slug=name_or_slug).first()
+        or Publisher.objects.filter(slug=slugify(name_or_slug)).first()
+        or Publisher.objects.filter(name__iexact=name_or_slug).order_by("pk").first()
+    )
     return existing or publisher_create(name=name_or_slug, by=by)
 
 
@@ -262,6 +275,9 @@ def source_item_add(
     shortens the one before it.
     """
     source = lock_source(source)
+    quoted = source.excerpts.count()
+    if quoted:
+        raise ValidationError(MESSAGE_ITEMS_FROZEN.format(count=quoted))
     position = source.text.find(heading, after)
     if position == -1:
         anchored = anchoring.anchor(source.text[after:], heading)

@@ -1,7 +1,9 @@
 """Statuses are never stale: every write that changes an input of the status rule calls here.
 
 The inputs are a claim's evidence (which excerpts, which stance), each excerpt's source and
-speaker, each source's publisher, and each publisher's "part of". `claim_statuses_refresh`
+speaker, each source's publisher, and each publisher's "part of". (Today's rule counts
+publishers; the speaker is refreshed on too, so that a rule counting voices needs no new wiring.)
+`claim_statuses_refresh`
 recomputes the claims a change touches, in the caller's transaction, and stores each new status
 as a new version of the claim with a history row that says why.
 """
@@ -70,10 +72,14 @@ def claim_statuses_refresh(*, claim_ids: Iterable[int], by: Actor, reason: str) 
     from before it is refused) and its `updated_at` moves, so API syncs pick it up. A fixed
     number of queries whatever the number of claims.
     """
+    claim_ids = sorted(set(claim_ids))
+    # Lock first, then read the evidence: a concurrent evidence change on one of these claims
+    # (which holds the claim's lock) is then either wholly before this or wholly after.
+    locked = list(Claim.objects.select_for_update().filter(pk__in=claim_ids).order_by("pk"))
     statuses = computed_statuses(claim_ids)
     now = timezone.now()
     changed = []
-    for claim in Claim.objects.select_for_update().filter(pk__in=statuses).order_by("pk"):
+    for claim in locked:
         if claim.status != statuses[claim.pk]:
             claim.status = statuses[claim.pk]
             claim.version += 1

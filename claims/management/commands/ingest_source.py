@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.dateparse import parse_date
 
 from claims import services
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publisher",
             required=True,
-            help="The publisher's slug, or its name (created if no publisher has that slug).",
+            help="The publisher's slug or name (created if no publisher has either).",
         )
         parser.add_argument("--kind", choices=Source.Kind.values, default=Source.Kind.NEWS_ARTICLE)
         parser.add_argument("--language", default="en")
@@ -47,19 +48,11 @@ class Command(BaseCommand):
         # Ingestion from the command line is done in the name of a named, non-login account.
         by = services.system_account(INGEST_ACCOUNT)
         try:
-            source = services.source_create(
-                by=by,
-                title=options["title"],
-                text=text,
-                publisher=services.publisher_for(publisher, by=by),
-                slug=options["slug"],
-                kind=options["kind"],
-                language=options["language"],
-                author=options["author"],
-                url=options["url"],
-                published_on=date,
-                original_filename=file.name,
-            )
+            # One transaction: a refused source leaves no new publisher behind.
+            with transaction.atomic():
+                source = self.ingest(
+                    by=by, text=text, publisher=publisher, date=date, file=file, **options
+                )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(
@@ -67,4 +60,19 @@ class Command(BaseCommand):
                 f"Ingested source {source.pk} “{source.title}” ({source.slug}): "
                 f"{len(text)} characters, SHA-256 {source.sha256}."
             )
+        )
+
+    def ingest(self, *, by, text, publisher, date, file, **options):
+        return services.source_create(
+            by=by,
+            title=options["title"],
+            text=text,
+            publisher=services.publisher_for(publisher, by=by),
+            slug=options["slug"],
+            kind=options["kind"],
+            language=options["language"],
+            author=options["author"],
+            url=options["url"],
+            published_on=date,
+            original_filename=file.name,
         )
