@@ -112,6 +112,7 @@ def test_loading_the_seed_ledger_records_every_row_it_writes():
 def test_service_writes_leave_history_for_every_row_they_change(desk, editor, other_editor):
     claim, source = desk["claim"], desk["source"]
     other = services.excerpt_create(source=source, quote="died of heart failure", by=editor)
+    unquoted = factories.source()
     writes = [
         lambda: services.evidence_add(
             claim=claim,
@@ -134,8 +135,9 @@ def test_service_writes_leave_history_for_every_row_they_change(desk, editor, ot
         lambda: workflow.claim_transition(
             claim=claim, action="submit", by=editor, expected_version=version(claim)
         ),
+        # Items are marked before a source is quoted: on a fresh copy of it.
         lambda: services.source_item_add(
-            source=source, heading="Officials said", by=editor, published_on=None
+            source=unquoted, heading="Officials said", by=editor, published_on=None
         ),
     ]
     for write in writes:
