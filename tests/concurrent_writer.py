@@ -211,7 +211,7 @@ def race_text_freeze() -> dict[str, Any]:
     source = services.source_create(
         title="A source being corrected",
         text="The old words of the source, soon to be replaced.",
-        publisher=services.publisher_for("freeze-race-publisher", by=by),
+        publisher=services.publisher_for(name_or_slug="freeze-race-publisher", by=by),
         by=by,
     )
 
@@ -262,7 +262,7 @@ def write(*, tag: str, threads: int, seconds: float, go: Callable[[], None]) -> 
         title=f"Source written by {tag}",
         slug=f"{tag}-source",
         text=text,
-        publisher=services.publisher_for(f"{tag}-publisher", by=writer_account),
+        publisher=services.publisher_for(name_or_slug=f"{tag}-publisher", by=writer_account),
         by=writer_account,
     )
     connection.close()

@@ -122,7 +122,7 @@ def test_items_are_marked_before_a_source_is_quoted(published, editor):
 
 
 def test_the_same_publisher_named_twice_is_one_voice(editor):
-    first = services.publisher_for("Brand New Outlet", by=editor)
-    again = services.publisher_for("Brand New Outlet", by=editor)
-    by_slug = services.publisher_for("brand-new-outlet", by=editor)
+    first = services.publisher_for(name_or_slug="Brand New Outlet", by=editor)
+    again = services.publisher_for(name_or_slug="Brand New Outlet", by=editor)
+    by_slug = services.publisher_for(name_or_slug="brand-new-outlet", by=editor)
     assert first == again == by_slug

@@ -103,7 +103,7 @@ def publisher_create(
 
 
 @transaction.atomic
-def publisher_for(name_or_slug: str, *, by: Actor) -> Publisher:
+def publisher_for(*, name_or_slug: str, by: Actor) -> Publisher:
     """The publisher with this slug or this name, or a new independent one with this name.
 
     Found by name too: the same outlet named twice must not become two "independent" voices.

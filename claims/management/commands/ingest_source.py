@@ -67,7 +67,7 @@ class Command(BaseCommand):
             by=by,
             title=options["title"],
             text=text,
-            publisher=services.publisher_for(publisher, by=by),
+            publisher=services.publisher_for(name_or_slug=publisher, by=by),
             slug=options["slug"],
             kind=options["kind"],
             language=options["language"],
