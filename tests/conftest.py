@@ -52,6 +52,27 @@ def reviewer(db):
 
 
 @pytest.fixture
+def published(editor, reviewer):
+    """A claim by `editor` quoting one source, published by `reviewer`: (claim, source, excerpt)."""
+    from claims import services
+    from tests import factories
+
+    source = factories.source()
+    claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
+    excerpt = services.excerpt_create(
+        source=source, quote="savage beating by prison guards", by=editor
+    )
+    services.evidence_add(
+        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
+    )
+    for action, by in (("submit", editor), ("publish", reviewer)):
+        claim.refresh_from_db()
+        services.claim_transition(claim=claim, action=action, by=by, expected_version=claim.version)
+    claim.refresh_from_db()
+    return claim, source, excerpt
+
+
+@pytest.fixture
 def superuser(db):
     from django.contrib.auth.models import User
 

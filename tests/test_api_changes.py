@@ -13,24 +13,6 @@ pytestmark = pytest.mark.django_db
 CHANGES = "/api/v1/changes/"
 
 
-@pytest.fixture
-def published(editor, reviewer):
-    """A published claim quoting one source; returns the claim, its source and its excerpt."""
-    source = factories.source()
-    claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
-    excerpt = services.excerpt_create(
-        source=source, quote="savage beating by prison guards", by=editor
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
-    )
-    for action, by in (("submit", editor), ("publish", reviewer)):
-        claim.refresh_from_db()
-        services.claim_transition(claim=claim, action=action, by=by, expected_version=claim.version)
-    claim.refresh_from_db()
-    return claim, source, excerpt
-
-
 def client_as(user=None) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -11,23 +11,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def published(editor, reviewer):
-    source = factories.source()
-    claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
-    excerpt = services.excerpt_create(
-        source=source, quote="savage beating by prison guards", by=editor
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
-    )
-    for action, by in (("submit", editor), ("publish", reviewer)):
-        claim.refresh_from_db()
-        services.claim_transition(claim=claim, action=action, by=by, expected_version=claim.version)
-    claim.refresh_from_db()
-    return claim, source, excerpt
-
-
 def test_two_changes_to_one_field_the_second_is_refused_once_the_first_is_applied(
     published, editor, reviewer
 ):

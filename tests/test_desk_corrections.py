@@ -5,28 +5,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from claims import services
 from claims.models import ChangeRequest, Claim, ReviewEvent
-from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(editor, reviewer):
-    source = factories.source()
-    claim = services.claim_create(text="He was beaten.", dispute=factories.dispute(), by=editor)
-    excerpt = services.excerpt_create(
-        source=source, quote="savage beating by prison guards", by=editor
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
-    )
-    for action, by in (("submit", editor), ("publish", reviewer)):
-        claim.refresh_from_db()
-        services.claim_transition(claim=claim, action=action, by=by, expected_version=claim.version)
-    claim.refresh_from_db()
-    return claim, source
 
 
 def messages_of(response):
@@ -59,7 +40,7 @@ def approve(client, change, reviewer):
 
 
 def test_rewording_a_published_claim_without_a_reason_is_refused(client, published, editor):
-    claim, _ = published
+    claim, _, _ = published
     client.force_login(editor)
 
     response = client.post(
@@ -76,7 +57,7 @@ def test_rewording_a_published_claim_without_a_reason_is_refused(client, publish
 def test_a_published_claim_reworded_with_a_reason_changes_when_another_reviewer_approves(
     client, published, editor, reviewer, other_editor
 ):
-    claim, _ = published
+    claim, _, _ = published
     client.force_login(other_editor)
     reason = "The source says guards beat him; the wording should name them."
 
@@ -103,7 +84,7 @@ def test_a_published_claim_reworded_with_a_reason_changes_when_another_reviewer_
 def test_a_quote_for_a_published_claim_waits_for_approval_then_counts(
     client, published, editor, reviewer
 ):
-    claim, source = published
+    claim, source, _ = published
     client.force_login(editor)
     quote_page = reverse("admin:claims_source_quote", args=[source.pk])
 

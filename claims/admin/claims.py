@@ -1,9 +1,7 @@
 """The claims desk: claims with their evidence, review steps, disputes and the review record."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -12,6 +10,7 @@ from claims import services
 from claims.admin.forms import ClaimAdminForm, ReviewActionForm
 from claims.admin.mixins import (
     REASON_FIELD,
+    RefusalsAsMessagesMixin,
     ServiceWritesAdminMixin,
     TamperProofAdminMixin,
     propose_public_change,
@@ -51,7 +50,7 @@ CHECKED = services.NO_VERSION_CHECK
 
 
 @admin.register(Claim)
-class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     action_form = ReviewActionForm
     list_display = [
@@ -243,23 +242,6 @@ class ClaimAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
                 formset.changed_objects.append((saved, evidence_form.changed_data))
             else:
                 formset.new_objects.append(saved)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (services.WorkflowError, ValidationError) as refused:
-            # Raised inside the admin's transaction, so nothing of the save was kept.
-            message = getattr(refused, "message", None) or " ".join(refused.messages)
-            self.message_user(request, message, messages.ERROR)
-            return redirect(request.path)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        try:
-            return super().history_form_view(request, object_id, version_id, extra_context)
-        except (services.WorkflowError, ValidationError) as refused:
-            message = getattr(refused, "message", None) or " ".join(refused.messages)
-            self.message_user(request, message, messages.ERROR)
-            return redirect(request.path)
 
     def delete_model(self, request, obj):
         services.claim_delete(

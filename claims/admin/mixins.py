@@ -78,7 +78,31 @@ class TamperProofAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ServiceWritesAdminMixin(TamperProofAdminMixin):
+class RefusalsAsMessagesMixin:
+    """A service's refusal on a save or a revert is shown as a message on the page, never a 500.
+
+    The admin saves inside a transaction, so nothing of a refused save is kept.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (services.WorkflowError, ValidationError) as refused:
+            return self.refused(request, refused)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except (services.WorkflowError, ValidationError) as refused:
+            return self.refused(request, refused)
+
+    def refused(self, request, refused):
+        message = getattr(refused, "message", None) or " ".join(refused.messages)
+        self.message_user(request, message, messages.ERROR)
+        return redirect(request.path)
+
+
+class ServiceWritesAdminMixin(RefusalsAsMessagesMixin, TamperProofAdminMixin):
     """Saves, edits, history reverts and deletes go through the services, never `Model.save()`.
 
     A subclass names its services. An edit that would change what readers see is refused by the
@@ -146,23 +170,6 @@ class ServiceWritesAdminMixin(TamperProofAdminMixin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_service(obj, by=request.user)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (services.WorkflowError, ValidationError) as refused:
-            # Raised inside the admin's transaction, so nothing of the save was kept.
-            message = getattr(refused, "message", None) or " ".join(refused.messages)
-            self.message_user(request, message, messages.ERROR)
-            return redirect(request.path)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        try:
-            return super().history_form_view(request, object_id, version_id, extra_context)
-        except (services.WorkflowError, ValidationError) as refused:
-            message = getattr(refused, "message", None) or " ".join(refused.messages)
-            self.message_user(request, message, messages.ERROR)
-            return redirect(request.path)
 
 
 def propose_public_change(request, obj, changes: dict, reason: str, *, refusal) -> None:

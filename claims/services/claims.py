@@ -25,7 +25,7 @@ from claims.services.common import (
     save_with_history,
     unique_slug,
 )
-from claims.services.publicity import approves, refuse_unreviewed_public_change
+from claims.services.publicity import apply_edit, approves, refuse_unreviewed_public_change
 from claims.services.statuses import computed_statuses
 
 
@@ -220,14 +220,7 @@ def dispute_update(
     """Change a question or its summary; once published, only by an approved change request."""
     refuse_unknown_fields(changes, DISPUTE_FIELDS)
     current = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    changed = changed_fields(current, changes)
-    if not changed:
-        return current
-    refuse_unreviewed_public_change(current, changed, approval=approval)
-    for name, value in changed.items():
-        setattr(current, name, value)
-    current.full_clean()
-    save_with_history(current, by=by, reason=reason or f"changed: {', '.join(sorted(changed))}")
+    apply_edit(current, changes, by=by, approval=approval, reason=reason)
     return current
 
 

@@ -1,5 +1,6 @@
-"""What readers can see: the one place that says which material is public, and whose claims a
-change to it touches. A public field changes only through an approved change request."""
+"""What readers can see: the one place that says which material is public, whose claims a change
+to it touches, and how an edit is applied under that rule (a public field changes only through
+an approved change request)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.services.common import NeedsReview
+from claims.services.common import Actor, NeedsReview, changed_fields, save_with_history
 
 # The fields of each kind of record that readers see on a published claim, its dispute, its
 # quotes and their sources.
@@ -123,3 +124,18 @@ def refuse_unreviewed_public_change(
             fields=", ".join(instance._meta.get_field(f).verbose_name for f in public),
         )
     )
+
+
+def apply_edit(
+    instance, changes: dict, *, by: Actor, approval: ChangeRequest | None, reason: str, exclude=()
+) -> dict:
+    """Set and save the fields that differ, under the public-material rule; return them."""
+    changed = changed_fields(instance, changes)
+    if not changed:
+        return {}
+    refuse_unreviewed_public_change(instance, changed, approval=approval)
+    for name, value in changed.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=list(exclude))
+    save_with_history(instance, by=by, reason=reason or f"changed: {', '.join(sorted(changed))}")
+    return changed

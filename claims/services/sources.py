@@ -19,14 +19,13 @@ from claims.models import ChangeRequest, Excerpt, Publisher, Source, SourceItem,
 from claims.rules import anchoring
 from claims.services.common import (
     Actor,
-    changed_fields,
     delete_with_history,
     insert_with_free_slug,
     refuse_unknown_fields,
     save_with_history,
     unique_slug,
 )
-from claims.services.publicity import refuse_unreviewed_public_change
+from claims.services.publicity import apply_edit
 from claims.services.statuses import claim_statuses_refresh, claims_quoting
 
 MESSAGE_SPANS_ITEMS = (
@@ -61,21 +60,6 @@ SOURCE_FIELDS = (
 )
 SOURCE_ITEM_FIELDS = ("heading", "published_on", "kind")
 EXCERPT_FIELDS = ("speaker",)
-
-
-def _apply(
-    instance, changes: dict, *, by: Actor, approval: ChangeRequest | None, reason: str, exclude=()
-) -> dict:
-    """Set and save the fields that differ; return them. The public-material rule first."""
-    changed = changed_fields(instance, changes)
-    if not changed:
-        return {}
-    refuse_unreviewed_public_change(instance, changed, approval=approval)
-    for name, value in changed.items():
-        setattr(instance, name, value)
-    instance.full_clean(exclude=list(exclude))
-    save_with_history(instance, by=by, reason=reason or f"changed: {', '.join(sorted(changed))}")
-    return changed
 
 
 # -- publishers ---------------------------------------------------------------------------------
@@ -129,7 +113,7 @@ def publisher_update(
     every claim quoting it or its outlets has its status recomputed, in this transaction."""
     refuse_unknown_fields(changes, PUBLISHER_FIELDS)
     current = Publisher.objects.select_for_update().get(pk=publisher.pk)
-    changed = _apply(current, changes, by=by, approval=approval, reason=reason)
+    changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
     if "part_of" in changed:
         claim_statuses_refresh(
             claim_ids=claims_quoting(publishers=[current]),
@@ -173,7 +157,7 @@ def speaker_update(
 ):
     refuse_unknown_fields(changes, SPEAKER_FIELDS)
     current = Speaker.objects.select_for_update().get(pk=speaker.pk)
-    _apply(current, changes, by=by, approval=approval, reason=reason)
+    apply_edit(current, changes, by=by, approval=approval, reason=reason)
     return current
 
 
@@ -243,7 +227,9 @@ def source_update(
         quoted = current.excerpts.count()
         if quoted:
             raise ValidationError(MESSAGE_TEXT_FROZEN.format(count=quoted))
-    changed = _apply(current, changes, by=by, approval=approval, reason=reason, exclude=["sha256"])
+    changed = apply_edit(
+        current, changes, by=by, approval=approval, reason=reason, exclude=["sha256"]
+    )
     if "publisher" in changed:
         claim_statuses_refresh(
             claim_ids=claims_quoting(sources=[current]),
@@ -311,7 +297,7 @@ def source_item_update(
     """Change an item's heading, date or kind (its boundaries follow from the text)."""
     refuse_unknown_fields(changes, SOURCE_ITEM_FIELDS)
     current = SourceItem.objects.select_for_update().get(pk=item.pk)
-    _apply(current, changes, by=by, approval=approval, reason=reason)
+    apply_edit(current, changes, by=by, approval=approval, reason=reason)
     return current
 
 
@@ -378,7 +364,7 @@ def excerpt_update(
     """Change whose words a quote reports. Its text and offsets never change."""
     refuse_unknown_fields(changes, EXCERPT_FIELDS)
     current = Excerpt.objects.select_for_update().get(pk=excerpt.pk)
-    changed = _apply(current, changes, by=by, approval=approval, reason=reason)
+    changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
     if "speaker" in changed:
         claim_statuses_refresh(
             claim_ids=claims_quoting(excerpts=[current]),
