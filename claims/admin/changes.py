@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,8 +21,7 @@ class ChangeRequestAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     search_fields = ["target_label", "reason"]
     list_select_related = ["proposed_by"]
     fields = [
-        "target_model",
-        "target_label",
+        "record",
         "what_changes",
         "reason",
         "state",
@@ -33,6 +33,19 @@ class ChangeRequestAdmin(TamperProofAdminMixin, SimpleHistoryAdmin):
     ]
     readonly_fields = fields
     actions = ["approve", "reject"]
+
+    @admin.display(description="Record")
+    def record(self, change):
+        """The kind of record and a link to its page in the desk (or its name, if it is gone)."""
+        model = change.target_class
+        kind = model._meta.verbose_name.capitalize()
+        if not model.objects.filter(pk=change.target_id).exists():
+            return f"{kind}: {change.target_label} (no longer exists)"
+        url = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
+            args=[change.target_id],
+        )
+        return format_html('{}: <a href="{}">{}</a>', kind, url, change.target_label)
 
     @admin.display(description="Fields")
     def changed_fields(self, change):
