@@ -202,3 +202,23 @@ def test_a_quote_added_to_a_published_claim_in_the_file_is_a_reviewed_correction
     correction = beaten.review_events.order_by("at", "pk").last()
     assert (correction.action, correction.actor_name) == ("correct", services.LEDGER_FILE_REVIEWER)
     assert "evidence (a quote added)" in correction.comment
+
+
+@pytest.mark.django_db
+def test_rewording_a_published_claim_in_the_file_is_a_reviewed_correction(ledger_dir):
+    load_ledger(ledger_dir / "ledger.yaml")
+    before = Claim.objects.get(slug="beaten")
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "text: The lawyer was beaten by guards.", "text: Guards beat the lawyer."
+        )
+    )
+
+    report = load_ledger(path)
+
+    after = Claim.objects.get(slug="beaten")
+    assert (after.text, after.review_state) == ("Guards beat the lawyer.", "published")
+    assert after.version > before.version
+    assert after.review_events.order_by("at", "pk").last().action == "correct"
+    assert report.counts["claims"]["updated"] == 1
