@@ -1,9 +1,10 @@
 """Any sequence of writes through the services leaves a ledger that verifies, with full history.
 
 A Hypothesis state machine drives random sequences of the write services (publishers and what
-they are part of, sources and their publisher, excerpts and their speaker, speakers, draft
-claims and their evidence, the review steps, reviewed corrections of public material) as two
-editors and two reviewers. After every step it checks the two invariants every write promises:
+they are part of, sources and their publisher, items and their dates, excerpts and their
+speaker, speakers, disputes and their summary, claims, their wording and their evidence, the
+review steps, reviewed corrections of public material, approved and rejected) as two editors
+and two reviewers. After every step it checks the two invariants every write promises:
 
 - `find_problems()` (what `verify_ledger` runs) finds nothing: every stored status is the one
   the evidence gives today, every excerpt is its source's text;
@@ -19,6 +20,7 @@ examples never see each other's rows.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -38,7 +40,18 @@ from hypothesis.stateful import (
 
 from claims import services
 from claims.choices import ReviewAction, ReviewState
-from claims.models import Claim, Evidence, Excerpt, Publisher, ReviewEvent, Source, Speaker
+from claims.models import (
+    ChangeRequest,
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    ReviewEvent,
+    Source,
+    SourceItem,
+    Speaker,
+)
 from claims.ops.integrity import find_problems
 from tests import factories
 from tests.test_history import HISTORIED, unrecorded_changes
@@ -64,6 +77,8 @@ DOCUMENTS = [
 PUBLISHER_NAMES = ["The Times", "A Campaign", "The Ledger", "Rights Watch"]
 SPEAKER_NAMES = ["A prison official", "His lawyer", "The ministry"]
 CLAIM_TEXTS = ["He was beaten.", "He died of heart failure.", "Care was refused."]
+QUESTIONS = ["How did he die?", "Who ordered the arrest?"]
+SUMMARIES = ["Accounts differ.", "The sources disagree on the cause."]
 COMMENTS = ["The source retracted it.", "Needs a better quote.", "Not supported."]
 STANCES = st.sampled_from(["supports", "contradicts"])
 PAIR = st.integers(0, 1)  # which of the two editors, or of the two reviewers
@@ -85,8 +100,13 @@ def shown_on_published_claims(instance) -> bool:
         Source: Q(evidence__excerpt__source=instance),
         Publisher: Q(evidence__excerpt__source__publisher=instance)
         | Q(evidence__excerpt__source__publisher__part_of=instance),
+        SourceItem: Q(evidence__excerpt__item=instance),
+        Dispute: Q(dispute=instance),
+        Claim: Q(pk=instance.pk),
     }[type(instance)]
-    return Claim.objects.filter(quoting, review_state=ReviewState.PUBLISHED).exists()
+    # Withdrawn claims keep their tombstone, quotes included, in public view.
+    shown = (ReviewState.PUBLISHED, ReviewState.WITHDRAWN)
+    return Claim.objects.filter(quoting, review_state__in=shown).exists()
 
 
 def pick(data, queryset, label: str):
@@ -132,7 +152,7 @@ class WriteSequences(RuleBasedStateMachine):
         try:
             result = write()
         except REFUSALS as refusal:
-            event(f"{label}: refused ({type(refusal).__name__})")
+            event(f"{label}: refused ({type(refusal).__name__}: {refusal})"[:160])
             assert footprint() == before, f"{label} was refused ({refusal!r}) but wrote rows"
             return None
         event(f"{label}: done")
@@ -144,6 +164,8 @@ class WriteSequences(RuleBasedStateMachine):
         `changes` are links to other rows (or None); setting one to what it is changes nothing."""
         unchanged = all(
             getattr(target, f"{name}_id") == getattr(value, "pk", None)
+            if target._meta.get_field(name).is_relation
+            else getattr(target, name) == value
             for name, value in changes.items()
         )
         if unchanged or not shown_on_published_claims(target):
@@ -300,7 +322,110 @@ class WriteSequences(RuleBasedStateMachine):
             reviewer,
         )
 
+    @precondition(exists(Source.objects))
+    @rule(sentence=st.integers(0, 2), quoted=st.booleans(), who=PAIR, data=st.data())
+    def mark_item(self, sentence, quoted, who, data):
+        """Items are marked before a source is quoted; on a quoted source this is refused."""
+        unquoted = Source.objects.filter(excerpts__isnull=True)
+        source = pick(
+            data, Source.objects if quoted or not unquoted.exists() else unquoted, "source"
+        )
+        heading = next(d for d in DOCUMENTS if " ".join(d) == source.text)[sentence]
+        self.attempt(
+            "source_item_add",
+            lambda: services.source_item_add(source=source, heading=heading, by=self.editors[who]),
+        )
+
+    @precondition(exists(SourceItem.objects))
+    @rule(day=st.integers(1, 28), editor=PAIR, reviewer=PAIR, data=st.data())
+    def redate_item(self, day, editor, reviewer, data):
+        item = pick(data, SourceItem.objects, "item")
+        published_on = datetime.date(2011, 1, day)
+        self.public_change(
+            "item date",
+            item,
+            lambda: services.source_item_update(
+                item=item, published_on=published_on, by=self.editors[editor]
+            ),
+            {"published_on": published_on},
+            editor,
+            reviewer,
+        )
+
+    # -- disputes ---------------------------------------------------------------------------------
+
+    @rule(question=st.sampled_from(QUESTIONS), who=PAIR)
+    def create_dispute(self, question, who):
+        self.attempt(
+            "dispute_create",
+            lambda: services.dispute_create(question=question, by=self.editors[who]),
+        )
+
+    @precondition(exists(Dispute.objects))
+    @precondition(exists(DRAFTS))
+    @rule(who=PAIR, data=st.data())
+    def file_draft_under_dispute(self, who, data):
+        claim = pick(data, DRAFTS, "draft")
+        dispute = pick(data, Dispute.objects, "dispute")
+        self.attempt(
+            "claim dispute",
+            lambda: services.claim_update(
+                claim=claim, dispute=dispute, by=self.editors[who], expected_version=claim.version
+            ),
+        )
+
+    @precondition(exists(Dispute.objects))
+    @rule(summary=st.sampled_from(SUMMARIES), editor=PAIR, reviewer=PAIR, data=st.data())
+    def summarise_dispute(self, summary, editor, reviewer, data):
+        dispute = pick(data, Dispute.objects, "dispute")
+        self.public_change(
+            "dispute summary",
+            dispute,
+            lambda: services.dispute_update(
+                dispute=dispute, summary=summary, by=self.editors[editor]
+            ),
+            {"summary": summary},
+            editor,
+            reviewer,
+        )
+
     # -- claims and their evidence ----------------------------------------------------------------
+
+    @precondition(exists(Claim.objects.filter(review_state__in=["draft", "published"])))
+    @rule(text=st.sampled_from(CLAIM_TEXTS), editor=PAIR, reviewer=PAIR, data=st.data())
+    def reword_claim(self, text, editor, reviewer, data):
+        claim = pick(data, Claim.objects.filter(review_state__in=["draft", "published"]), "claim")
+        self.public_change(
+            "claim text",
+            claim,
+            lambda: services.claim_update(
+                claim=claim, text=text, by=self.editors[editor], expected_version=claim.version
+            ),
+            {"text": text},
+            editor,
+            reviewer,
+        )
+
+    @precondition(exists(PUBLISHED))
+    @rule(editor=PAIR, reviewer=PAIR, data=st.data())
+    def reject_a_proposal(self, editor, reviewer, data):
+        claim = pick(data, PUBLISHED, "published claim")
+        proposal = self.attempt(
+            "claim text (proposed, to reject)",
+            lambda: services.change_propose(
+                target=claim,
+                changes={"text": claim.text + " Perhaps."},
+                reason="Softer.",
+                by=self.editors[editor],
+            ),
+        )
+        if proposal is not None:
+            before = Claim.objects.get(pk=claim.pk).text
+            services.change_reject(
+                change=proposal, by=self.reviewers[reviewer], comment="The sources are firm."
+            )
+            assert Claim.objects.get(pk=claim.pk).text == before
+            assert ChangeRequest.objects.get(pk=proposal.pk).state == "rejected"
 
     @rule(text=st.sampled_from(CLAIM_TEXTS), who=PAIR)
     def create_claim(self, text, who):
