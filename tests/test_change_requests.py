@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from claims import services
-from claims.models import Source
+from claims.models import Claim, Source
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,20 @@ def test_the_same_publisher_named_twice_is_one_voice(editor):
     again = services.publisher_for(name_or_slug="Brand New Outlet", by=editor)
     by_slug = services.publisher_for(name_or_slug="brand-new-outlet", by=editor)
     assert first == again == by_slug
+
+
+def test_a_correction_is_on_the_record_of_withdrawn_claims_it_touches_too(
+    published, editor, reviewer
+):
+    claim, source, _ = published
+    services.claim_transition(
+        claim=claim, action="withdraw", by=reviewer, expected_version=claim.version, comment="Old."
+    )
+    change = services.change_propose(
+        target=source, changes={"title": "The corrected title"}, reason="Typo.", by=editor
+    )
+
+    services.change_approve(change=change, by=reviewer)
+
+    event = Claim.objects.get(pk=claim.pk).review_events.order_by("at", "pk").last()
+    assert (event.action, event.from_state, event.to_state) == ("correct", "withdrawn", "withdrawn")

@@ -44,7 +44,7 @@ from claims.services.common import (
     changed_fields,
     save_with_history,
 )
-from claims.services.publicity import PUBLIC_FIELDS, published_claim_ids
+from claims.services.publicity import PUBLIC_FIELDS, SHOWN_STATES, published_claim_ids
 
 MESSAGE_TARGET_GONE = "The record this change is to no longer exists; reject the change."
 MESSAGE_REFERENCE_GONE = (
@@ -343,11 +343,12 @@ def change_reject(*, change: ChangeRequest, by: Actor, comment: str) -> ChangeRe
 
 
 def _record_on_claims(claim_ids: set[int], change: ChangeRequest, by) -> None:
-    """Every published claim the change touches: a new version, a history row and an event."""
+    """Every claim readers see that the change touches (published, or a withdrawn claim's
+    tombstone): a new version, a history row and an event on its review timeline."""
     now = timezone.now()
     claims = list(
         Claim.objects.select_for_update()
-        .filter(pk__in=claim_ids, review_state=ReviewState.PUBLISHED)
+        .filter(pk__in=claim_ids, review_state__in=SHOWN_STATES)
         .order_by("pk")
     )
     for claim in claims:
@@ -368,8 +369,8 @@ def _record_on_claims(claim_ids: set[int], change: ChangeRequest, by) -> None:
         ReviewEvent(
             claim=claim,
             action=ReviewAction.CORRECT,
-            from_state=ReviewState.PUBLISHED,
-            to_state=ReviewState.PUBLISHED,
+            from_state=claim.review_state,
+            to_state=claim.review_state,
             actor=by,
             actor_name=by.get_username(),
             comment=f"{fields} of {change.target_label} corrected: {change.reason}",
