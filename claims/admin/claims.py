@@ -15,8 +15,8 @@ from claims.admin.mixins import (
     TamperProofAdminMixin,
     propose_public_change,
     proposed_response,
-    reason_field,
     service,
+    with_reason_field,
 )
 from claims.choices import ReviewState
 from claims.models import Claim, Dispute, Evidence, ReviewEvent
@@ -117,8 +117,7 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and obj.review_state == ReviewState.PUBLISHED:
-            base = kwargs.get("form", self.form)
-            kwargs["form"] = type("ClaimCorrectionForm", (base,), {REASON_FIELD: reason_field()})
+            kwargs["form"] = with_reason_field(kwargs.get("form", self.form))
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):

@@ -47,6 +47,11 @@ def reason_field() -> forms.CharField:
     )
 
 
+def with_reason_field(form_class):
+    """The form, declaring the reason field (declared, so the admin's form factory accepts it)."""
+    return type(f"{form_class.__name__}WithReason", (form_class,), {REASON_FIELD: reason_field()})
+
+
 class TamperProofAdminMixin:
     """Hand-edited addresses and forged form fields get a message or a 404, never a 500.
 
@@ -116,10 +121,7 @@ class ServiceWritesAdminMixin(RefusalsAsMessagesMixin, TamperProofAdminMixin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
-            base = kwargs.get("form", self.form)
-            kwargs["form"] = type(
-                f"{base.__name__}WithReason", (base,), {REASON_FIELD: reason_field()}
-            )
+            kwargs["form"] = with_reason_field(kwargs.get("form", self.form))
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):

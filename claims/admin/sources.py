@@ -11,10 +11,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import services
 from claims.admin.forms import QuoteForm
 from claims.admin.mixins import (
-    MESSAGE_REASON_NEEDED,
     REASON_FIELD,
     URL_FIELDS_HTTPS,
     ServiceWritesAdminMixin,
+    propose_public_change,
     service,
 )
 from claims.choices import ReviewState
@@ -145,12 +145,7 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
         try:
             services.source_item_update(item=item, by=request.user, **changes)
         except services.NeedsReview as refusal:
-            if not reason.strip():
-                raise services.WorkflowError(
-                    MESSAGE_REASON_NEEDED.format(refusal=refusal.message)
-                ) from refusal
-            services.change_propose(target=item, changes=changes, reason=reason, by=request.user)
-            request._ledger_proposed = [*getattr(request, "_ledger_proposed", []), *changes]
+            propose_public_change(request, item, changes, reason, refusal=refusal)
 
     def get_urls(self):
         return [

@@ -135,18 +135,6 @@ def _stored(value):
     return value
 
 
-def _loaded(model, name: str, value):
-    """A stored value back as the field takes it."""
-    if name == ADD_EVIDENCE:
-        return value
-    field = model._meta.get_field(name)
-    if value is None:
-        return None
-    if field.is_relation:
-        return field.related_model.objects.get(pk=value)
-    return field.to_python(value)
-
-
 def _check_comment(text: str, field: str) -> None:
     problems = typed_text.problems(text)
     if problems:
@@ -302,8 +290,11 @@ def change_approve(*, change: ChangeRequest, by: Actor, comment: str = "") -> Ch
     _refuse_if_changed_since_proposed(current, target)
     touched_before = published_claim_ids(target)
     try:
-        values = {name: _loaded(model, name, value) for name, value in current.changes.items()}
-    except ObjectDoesNotExist as gone:
+        values = {
+            name: value if name == ADD_EVIDENCE else _validated(model, name, value)
+            for name, value in current.changes.items()
+        }
+    except ValidationError as gone:
         raise WorkflowError(MESSAGE_REFERENCE_GONE) from gone
     current.state = ChangeRequest.State.APPROVED
     current.decided_by, current.decided_at, current.comment = by, timezone.now(), comment.strip()

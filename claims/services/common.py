@@ -172,11 +172,10 @@ def system_account(username: str):
     if created:
         account.set_unusable_password()
         account.save(update_fields=["password"])
-    # Granted on every call: a flushed and re-migrated database recreates the permissions.
-    account.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="claims",
-            codename__in=SYSTEM_ACCOUNT_PERMISSIONS.get(username, []),
+        account.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="claims",
+                codename__in=SYSTEM_ACCOUNT_PERMISSIONS.get(username, []),
+            )
         )
-    )
     return account

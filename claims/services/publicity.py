@@ -78,6 +78,12 @@ def touched_claims(instance) -> Q:
 SHOWN_STATES = (ReviewState.PUBLISHED, ReviewState.WITHDRAWN)
 
 
+def claims_showing(instance) -> set[int]:
+    """The ids of every claim, in any state, that shows `instance` (the claims whose status a
+    change to it can move)."""
+    return set(Claim.objects.filter(touched_claims(instance)).values_list("pk", flat=True))
+
+
 def published_claim_ids(instance) -> set[int]:
     """The published (or withdrawn, still shown) claims that show `instance` to readers."""
     if instance.pk is None:

@@ -25,8 +25,8 @@ from claims.services.common import (
     save_with_history,
     unique_slug,
 )
-from claims.services.publicity import apply_edit
-from claims.services.statuses import claim_statuses_refresh, claims_quoting
+from claims.services.publicity import apply_edit, claims_showing
+from claims.services.statuses import claim_statuses_refresh
 
 MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
@@ -116,7 +116,7 @@ def publisher_update(
     changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
     if "part_of" in changed:
         claim_statuses_refresh(
-            claim_ids=claims_quoting(publishers=[current]),
+            claim_ids=claims_showing(current),
             by=by,
             reason=f"publisher {current.slug} is now part of {current.part_of or 'no other'}",
         )
@@ -232,7 +232,7 @@ def source_update(
     )
     if "publisher" in changed:
         claim_statuses_refresh(
-            claim_ids=claims_quoting(sources=[current]),
+            claim_ids=claims_showing(current),
             by=by,
             reason=f"source {current.slug} is now published by {current.publisher.slug}",
         )
@@ -367,7 +367,7 @@ def excerpt_update(
     changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
     if "speaker" in changed:
         claim_statuses_refresh(
-            claim_ids=claims_quoting(excerpts=[current]),
+            claim_ids=claims_showing(current),
             by=by,
             reason=f"excerpt {current.pk} now reports {current.speaker or 'no one else'}",
         )

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -47,22 +46,6 @@ def computed_statuses(claim_ids: Iterable[int]) -> dict[int, str]:
         )
         for claim_id in claim_ids
     }
-
-
-def claims_quoting(*, excerpts=None, sources=None, publishers=None) -> set[int]:
-    """The ids of claims whose evidence quotes these excerpts, sources or publishers' sources.
-
-    A publisher's own sources and those of the outlets that are part of it all count.
-    """
-    condition = Q(pk__in=[])
-    if excerpts is not None:
-        condition |= Q(excerpt__in=excerpts)
-    if sources is not None:
-        condition |= Q(excerpt__source__in=sources)
-    if publishers is not None:
-        condition |= Q(excerpt__source__publisher__in=publishers)
-        condition |= Q(excerpt__source__publisher__part_of__in=publishers)
-    return set(Evidence.objects.filter(condition).values_list("claim_id", flat=True))
 
 
 def claim_statuses_refresh(*, claim_ids: Iterable[int], by: Actor, reason: str) -> int:
