@@ -10,14 +10,23 @@ from claims.rules import status
 
 
 class ClaimStatus(models.TextChoices):
-    AGREEMENT = status.AGREEMENT, "Agreement"
-    CONTRADICTION = status.CONTRADICTION, "Contradiction"
-    UNVERIFIED = status.UNVERIFIED, "Unverified"
+    AGREEMENT = status.AGREEMENT, status.STATUS_LABELS[status.AGREEMENT]
+    CONTRADICTION = status.CONTRADICTION, status.STATUS_LABELS[status.CONTRADICTION]
+    UNVERIFIED = status.UNVERIFIED, status.STATUS_LABELS[status.UNVERIFIED]
 
 
 class Stance(models.TextChoices):
     SUPPORTS = status.SUPPORTS, "Supports"
     CONTRADICTS = status.CONTRADICTS, "Contradicts"
+
+
+class VoiceKind(models.TextChoices):
+    """Whose assertion quoted words are: the publisher's own, or a speaker's that it reports."""
+
+    OWN = status.OWN, status.VOICE_KINDS[status.OWN]
+    QUOTE = status.QUOTE, status.VOICE_KINDS[status.QUOTE]
+    PARAPHRASE = status.PARAPHRASE, status.VOICE_KINDS[status.PARAPHRASE]
+    DOCUMENT = status.DOCUMENT, status.VOICE_KINDS[status.DOCUMENT]
 
 
 class ReviewState(models.TextChoices):

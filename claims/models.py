@@ -8,7 +8,7 @@ can enforce on its own.
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
@@ -24,6 +24,7 @@ from claims.choices import (
     SourceKind,
     SpeakerKind,
     Stance,
+    VoiceKind,
 )
 from claims.querysets import (
     CONTESTED_AT,
@@ -36,6 +37,7 @@ from claims.querysets import (
     SpeakerQuerySet,
 )
 from claims.rules import anchoring, typed_text
+from claims.rules import status as status_rule
 
 __all__ = [
     "ChangeRequest",
@@ -51,6 +53,7 @@ __all__ = [
     "SourceItem",
     "Speaker",
     "Stance",
+    "VoiceKind",
 ]
 
 MESSAGE_TEXT_FROZEN = (
@@ -65,13 +68,21 @@ MESSAGE_PARENT_PUBLISHER = (
     "{count} outlet(s) are part of this publisher, so it cannot itself be part of another: "
     "independence is counted one level deep. Attach the outlets to the new parent instead."
 )
-
-
-class EvidenceBalance(NamedTuple):
-    """Independent publishers on each side of a claim."""
-
-    supporting: int
-    contradicting: int
+MESSAGE_PART_AND_ORGANISATION = (
+    "A publisher that is part of another speaks with its parent's voice: set the organisation "
+    'on the parent, or leave "part of" empty.'
+)
+MESSAGE_OWN_VOICE_SPEAKER = (
+    "The publisher's own reporting has no speaker: choose a quote, a paraphrase or a document's "
+    "title as the voice, or leave the speaker empty."
+)
+MESSAGE_REPORTED_VOICE_SPEAKER = (
+    "Reported words need their speaker: name whose words or position the publisher reports."
+)
+MESSAGE_VIA_WITHOUT_SPEAKER = (
+    "An intermediary is the one through whom the publisher reports a speaker's words: it needs a "
+    "reported voice."
+)
 
 
 def sha256_of(text: str) -> str:
@@ -126,7 +137,26 @@ class Publisher(LedgerModel):
             "the same one are not independent: together they count as one voice for agreement."
         ),
     )
-    history = HistoricalRecords()
+    organisation = models.ForeignKey(
+        "Speaker",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publishers",
+        help_text=(
+            "The organisation whose voice this publisher's own reporting is (a campaign's site "
+            "speaks for the campaign's owner). It and its members then count as one voice."
+        ),
+    )
+    voice_root = models.CharField(
+        max_length=40,
+        editable=False,
+        blank=True,
+        help_text="The voice its own reporting counts as (kept by claims.services.voices).",
+    )
+    voice_root_name = models.CharField(max_length=200, editable=False, blank=True)
+    # The roots are derived from the affiliations, which have history of their own.
+    history = HistoricalRecords(excluded_fields=["voice_root", "voice_root_name"])
 
     class Meta:
         ordering = ["name"]
@@ -134,12 +164,9 @@ class Publisher(LedgerModel):
     def __str__(self):
         return self.name
 
-    @property
-    def independence_key(self) -> int:
-        """The voice this publisher counts as; `querysets.independence_key` is the SQL twin."""
-        return self.part_of_id or self.pk
-
     def clean(self):
+        if self.part_of_id and self.organisation_id:
+            raise ValidationError({"organisation": MESSAGE_PART_AND_ORGANISATION})
         if self.part_of_id and (self.part_of_id == self.pk or self.part_of.part_of_id):
             raise ValidationError({"part_of": MESSAGE_NESTED_PUBLISHER})
         if self.part_of_id and self.pk and self.outlets.exists():
@@ -156,7 +183,26 @@ class Speaker(LedgerModel):
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    affiliation = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text=(
+            "The organisation this speaker belongs to or speaks for. A speaker and their "
+            "organisation are not independent: together they count as one voice."
+        ),
+    )
+    voice_root = models.CharField(
+        max_length=40,
+        editable=False,
+        blank=True,
+        help_text="The voice this speaker counts as (kept by claims.services.voices).",
+    )
+    voice_root_name = models.CharField(max_length=200, editable=False, blank=True)
+    # The roots are derived from the affiliations, which have history of their own.
+    history = HistoricalRecords(excluded_fields=["voice_root", "voice_root_name"])
 
     objects = SpeakerQuerySet.as_manager()
 
@@ -276,6 +322,23 @@ class Excerpt(LedgerModel):
         related_name="excerpts",
         help_text="Whose words the quote reports, when they are not the publisher's own.",
     )
+    voice = models.CharField(
+        max_length=12,
+        choices=VoiceKind.choices,
+        default=VoiceKind.OWN,
+        help_text=(
+            "Whose assertion the quoted words are: the publisher's own, or the speaker's, as a "
+            "direct quote, a paraphrase or a document's title or description."
+        ),
+    )
+    via = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_excerpts",
+        help_text="Who the publisher cites for the speaker's words, if anyone (a news agency).",
+    )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text = models.TextField(help_text="The source's own words at these offsets.")
@@ -294,6 +357,12 @@ class Excerpt(LedgerModel):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="excerpt_span"
             ),
+            # The publisher's own words have no speaker; reported words always name theirs.
+            models.CheckConstraint(
+                condition=models.Q(voice=VoiceKind.OWN, speaker__isnull=True, via__isnull=True)
+                | (~models.Q(voice=VoiceKind.OWN) & models.Q(speaker__isnull=False)),
+                name="excerpt_voice_names_speaker",
+            ),
         ]
 
     def __str__(self):
@@ -310,7 +379,36 @@ class Excerpt(LedgerModel):
             return self.item.published_on
         return self.source.published_on
 
+    @property
+    def is_reported(self) -> bool:
+        return self.voice != VoiceKind.OWN
+
+    def voice_of(self) -> status_rule.Voice:
+        """Whose assertion these words are, for the status rule (uses the related rows:
+        `with_evidence()` selects them)."""
+        publisher = self.source.publisher
+        if not self.is_reported:
+            return status_rule.Voice(
+                root=publisher.voice_root,
+                root_name=publisher.voice_root_name,
+                publisher=publisher.name,
+            )
+        return status_rule.Voice(
+            root=self.speaker.voice_root,
+            root_name=self.speaker.voice_root_name,
+            publisher=publisher.name,
+            kind=self.voice,
+            speaker=self.speaker.name,
+            via=self.via.name if self.via_id else "",
+        )
+
     def clean(self):
+        if self.voice == VoiceKind.OWN and self.speaker_id:
+            raise ValidationError({"speaker": MESSAGE_OWN_VOICE_SPEAKER})
+        if self.voice != VoiceKind.OWN and not self.speaker_id:
+            raise ValidationError({"speaker": MESSAGE_REPORTED_VOICE_SPEAKER})
+        if self.voice == VoiceKind.OWN and self.via_id:
+            raise ValidationError({"via": MESSAGE_VIA_WITHOUT_SPEAKER})
         if self.source_id and not anchoring.span_is_exact(
             self.source.text, self.start, self.end, self.text
         ):
@@ -436,13 +534,18 @@ class Claim(LedgerModel):
     def get_absolute_url(self):
         return reverse("claims:claim", kwargs={"slug": self.slug})
 
-    def balance(self) -> EvidenceBalance:
-        """How many independent publishers support and contradict it (uses prefetched evidence)."""
-        voices: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.CONTRADICTS: set()}
+    @cached_property
+    def reason(self) -> status_rule.Reason:
+        """The status with what it rests on, from the prefetched evidence (`with_evidence()`):
+        the voices for and against, each with its kind, grouped by root."""
+        voices: dict[str, list[status_rule.Voice]] = {Stance.SUPPORTS: [], Stance.CONTRADICTS: []}
         for evidence in self.evidence.all():
-            voices[evidence.stance].add(evidence.excerpt.source.publisher.independence_key)
-        return EvidenceBalance(
-            supporting=len(voices[Stance.SUPPORTS]), contradicting=len(voices[Stance.CONTRADICTS])
+            voices[evidence.stance].append(evidence.excerpt.voice_of())
+        return status_rule.assess(
+            supporting=voices[Stance.SUPPORTS],
+            contradicting=voices[Stance.CONTRADICTS],
+            claimant=self.speaker.voice_root if self.speaker_id else None,
+            claimant_name=self.speaker.name if self.speaker_id else "",
         )
 
     def evidence_by_stance(self) -> dict[str, list[Evidence]]:

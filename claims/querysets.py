@@ -8,11 +8,12 @@ so that the admin, pages and API fetch the same rows the same way, in a fixed nu
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
-from claims.choices import ClaimStatus, ReviewState, Stance
-from claims.rules.status import INDEPENDENT_PUBLISHERS_FOR_AGREEMENT
+from claims.choices import ClaimStatus, ReviewState, Stance, VoiceKind
+from claims.rules.status import INDEPENDENT_VOICES_FOR_AGREEMENT
 
 # A dispute is contested when this many of its published claims have support.
 CONTESTED_AT = 2
@@ -36,10 +37,17 @@ def sees_unpublished(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(DESK_PERMISSION))
 
 
-# The publisher that vouches for a piece of evidence, for the independence test: an outlet's
-# pages or a campaign's sites all count as their parent.
-def independence_key(path_to_publisher: str) -> Coalesce:
-    return Coalesce(f"{path_to_publisher}__part_of_id", f"{path_to_publisher}_id")
+def voice_root(path_to_excerpt: str) -> Case:
+    """The root of the voice whose assertion an excerpt's words are, in SQL: the publisher's for
+    its own reporting, the speaker's for words it reports (`Excerpt.voice_of` in Python)."""
+    return Case(
+        When(
+            **{f"{path_to_excerpt}__voice": VoiceKind.OWN},
+            then=F(f"{path_to_excerpt}__source__publisher__voice_root"),
+        ),
+        default=F(f"{path_to_excerpt}__speaker__voice_root"),
+        output_field=models.CharField(),
+    )
 
 
 class DisputeQuerySet(models.QuerySet):
@@ -101,7 +109,10 @@ class ClaimQuerySet(models.QuerySet):
             Prefetch(
                 "evidence",
                 queryset=Evidence.objects.select_related(
-                    "excerpt__source__publisher", "excerpt__item", "excerpt__speaker"
+                    "excerpt__source__publisher",
+                    "excerpt__item",
+                    "excerpt__speaker",
+                    "excerpt__via",
                 ).order_by(*EVIDENCE_ORDER),
             )
         )
@@ -109,30 +120,33 @@ class ClaimQuerySet(models.QuerySet):
     def with_computed_status(self):
         """Annotate `computed_status`: the status rule of `claims.rules.status`, in SQL.
 
-        The stored `status` must always equal it; `verify_ledger` checks, and a table-driven test
-        holds this twin to `compute_status`.
+        The stored `status` must always equal it; `verify_ledger` checks, and tests hold this
+        twin to `compute_status`. Voices are counted by root; the claimant's root is left out of
+        the count towards agreement.
         """
+        root = voice_root("evidence__excerpt")
+        claimant = Coalesce(F("speaker__voice_root"), Value(""))
         supporting = Q(evidence__stance=Stance.SUPPORTS)
         return self.annotate(
-            supporting_excerpts=Count("evidence", filter=supporting, distinct=True),
-            independent_supporters=Count(
-                independence_key("evidence__excerpt__source__publisher"),
+            supporting_voices=Count(root, filter=supporting, distinct=True),
+            corroborating_voices=Count(
+                Case(When(Exact(root, claimant), then=Value(None)), default=root),
                 filter=supporting,
                 distinct=True,
             ),
-            contradicting_excerpts=Count(
-                "evidence", filter=Q(evidence__stance=Stance.CONTRADICTS), distinct=True
+            contradicting_voices=Count(
+                root, filter=Q(evidence__stance=Stance.CONTRADICTS), distinct=True
             ),
         ).annotate(
             computed_status=Case(
                 When(
-                    independent_supporters__gt=0,
-                    contradicting_excerpts__gt=0,
+                    supporting_voices__gt=0,
+                    contradicting_voices__gt=0,
                     then=Value(ClaimStatus.CONTRADICTION),
                 ),
                 When(
-                    independent_supporters__gte=INDEPENDENT_PUBLISHERS_FOR_AGREEMENT,
-                    contradicting_excerpts=0,
+                    corroborating_voices__gte=INDEPENDENT_VOICES_FOR_AGREEMENT,
+                    contradicting_voices=0,
                     then=Value(ClaimStatus.AGREEMENT),
                 ),
                 default=Value(ClaimStatus.UNVERIFIED),
@@ -183,8 +197,8 @@ class EvidenceQuerySet(models.QuerySet):
         """Evidence for published claims: what the public pages show."""
         return self.filter(published_q("claim__"))
 
-    def with_independence_key(self):
-        return self.annotate(independence_key=independence_key("excerpt__source__publisher"))
+    def with_voice_root(self):
+        return self.annotate(voice_root=voice_root("excerpt"))
 
 
 class SourceQuerySet(models.QuerySet):

@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SourceKindEnum": "claims.choices.SourceKind",
         "SpeakerKindEnum": "claims.choices.SpeakerKind",
+        "VoiceKindEnum": "claims.choices.VoiceKind",
     },
 }
 

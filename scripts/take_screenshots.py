@@ -36,7 +36,7 @@ def main():
             ("public-home", "/", 1280),
             ("public-dispute", "/disputes/cause-of-death/", 1280),
             ("public-dispute-phone", "/disputes/cause-of-death/", 390),
-            ("public-claim", "/claims/died-of-heart-attack/", 1280),
+            ("public-claim", "/claims/died-of-natural-causes/", 1280),
         ]
         for name, path, width in public:
             tab = browser.new_page(viewport={"width": width, "height": 860 if width > 600 else 844})
@@ -44,7 +44,7 @@ def main():
             tab.screenshot(path=OUT / f"{name}.png")
             tab.close()
         source = browser.new_page(viewport={"width": 1280, "height": 860})
-        source.goto(f"{BASE}/claims/died-of-heart-attack/")
+        source.goto(f"{BASE}/claims/died-of-natural-causes/")
         source.locator(".side.supports figcaption a").last.click()
         source.screenshot(path=OUT / "public-source-highlight.png")
         source.close()

@@ -21,17 +21,29 @@ def author():
     return services.system_account(services.LEDGER_FILE_AUTHOR)
 
 
-def publisher(name: str | None = None, *, part_of: Publisher | None = None) -> Publisher:
+def publisher(
+    name: str | None = None,
+    *,
+    part_of: Publisher | None = None,
+    organisation: Speaker | None = None,
+) -> Publisher:
     number = next(_numbers)
     return services.publisher_create(
-        name=name or f"Publisher {number}", slug=f"publisher-{number}", part_of=part_of, by=author()
+        name=name or f"Publisher {number}",
+        slug=f"publisher-{number}",
+        part_of=part_of,
+        organisation=organisation,
+        by=author(),
     )
 
 
-def speaker(name: str | None = None) -> Speaker:
+def speaker(name: str | None = None, *, affiliation: Speaker | None = None) -> Speaker:
     number = next(_numbers)
     return services.speaker_create(
-        name=name or f"Speaker {number}", slug=f"speaker-{number}", by=author()
+        name=name or f"Speaker {number}",
+        slug=f"speaker-{number}",
+        affiliation=affiliation,
+        by=author(),
     )
 
 
@@ -85,11 +97,23 @@ def publish(claim_: Claim) -> Claim:
     return claim_
 
 
-def evidence(claim_: Claim, source_: Source, quote: str, stance: str = "supports", *, by=None):
+def evidence(
+    claim_: Claim,
+    source_: Source,
+    quote: str,
+    stance: str = "supports",
+    *,
+    by=None,
+    speaker_: Speaker | None = None,
+    voice: str | None = None,
+):
     """Tie a quote to a claim: to a draft directly (publishing it if it is meant to be public),
-    to a published claim as a change another account approves, as the product requires."""
+    to a published claim as a change another account approves, as the product requires. The
+    quote is the publisher's own words unless a speaker (and the voice) is given."""
     by = by or author()
-    excerpt = services.excerpt_create(source=source_, quote=quote, by=by)
+    excerpt = services.excerpt_create(
+        source=source_, quote=quote, by=by, speaker=speaker_, voice=voice
+    )
     claim_.refresh_from_db()
     if claim_.review_state == ReviewState.PUBLISHED:
         change = services.change_propose(

@@ -346,18 +346,31 @@ def build_hostile_ledger(payload: str, editor, reviewer) -> HostileLedger:
     dispute = services.dispute_create(
         question=fit(Dispute, "question", text), slug="hostile-dispute", summary=text, by=editor
     )
+    # One quote reports a second speaker's words (through the claimant), the other is its
+    # publisher's own: two independent voices, neither the claimant's.
+    quoted = services.speaker_create(
+        name=fit(Speaker, "name", text), slug="hostile-quoted", description=text, by=editor
+    )
     quotes = [
         services.excerpt_create(
-            source=s, quote=verbatim, prefix="The report said: ", speaker=speaker, by=editor
-        )
-        for s in sources
+            source=sources[0],
+            quote=verbatim,
+            prefix="The report said: ",
+            speaker=quoted,
+            voice="paraphrase",
+            via=speaker,
+            by=editor,
+        ),
+        services.excerpt_create(
+            source=sources[1], quote=verbatim, prefix="The report said: ", by=editor
+        ),
     ]
 
     def drafted(slug: str) -> Claim:
         claim = services.claim_create(
             text=text, slug=slug, dispute=dispute, speaker=speaker, by=editor
         )
-        for quote in quotes:  # two independent publishers: the claim is a verified fact
+        for quote in quotes:  # two independent voices: the claim is a verified fact
             services.evidence_add(
                 claim=claim,
                 excerpt=quote,
@@ -412,6 +425,7 @@ PAGES = {
     "source": ("html", 200, lambda d: d.source.get_absolute_url()),
     "speaker": ("html", 200, lambda d: d.speaker.get_absolute_url()),
     "facts": ("html", 200, lambda d: "/facts/"),
+    "methodology": ("html", 200, lambda d: "/methodology/"),
     "facts, filtered by a hostile value": (
         "html",
         200,

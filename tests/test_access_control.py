@@ -75,7 +75,7 @@ HISTORIED = {
     "changerequest",
 }
 # Forms with nothing left to edit (every field read-only) save an empty POST and redirect.
-NOTHING_TO_EDIT = {"excerpt", "attempt", "accesslog", "failurelog"}
+NOTHING_TO_EDIT = {"attempt", "accesslog", "failurelog"}
 # What a permitted, confirmed deletion answers when it is not simply done (302). Things evidence
 # depends on are protected: the page comes back (200) listing what depends on them, and nothing
 # is deleted. A claim with evidence cannot be deleted even by a superuser (403): its evidence can
@@ -192,7 +192,7 @@ OTHER_CELLS = [
     ("claims:dispute", "get", "/disputes/cause-of-death/", None, (200, 200, 200, 200)),
     ("claims:dispute", "get", "/disputes/{draft_dispute}/", None, (404, 404, 404, 404)),
     ("claims:dispute", "delete", "/disputes/cause-of-death/", None, (405, 405, 405, 405)),
-    ("claims:claim", "get", "/claims/died-of-heart-attack/", None, (200, 200, 200, 200)),
+    ("claims:claim", "get", "/claims/died-of-natural-causes/", None, (200, 200, 200, 200)),
     # Short links by id redirect to the canonical slug.
     ("claims:claim", "get", "/claims/{claim}/", None, (301, 301, 301, 301)),
     ("claims:claim", "get", "/claims/{draft}/", None, (404, 404, 404, 404)),
@@ -203,6 +203,8 @@ OTHER_CELLS = [
     ("claims:source", "put", "/sources/{source}/", None, (405, 405, 405, 405)),
     ("claims:speaker", "get", "/speakers/vladimir-putin/", None, (200, 200, 200, 200)),
     ("claims:facts", "get", "/facts/", None, (200, 200, 200, 200)),
+    ("claims:methodology", "get", "/methodology/", None, (200, 200, 200, 200)),
+    ("claims:methodology", "post", "/methodology/", {}, (405, 405, 405, 405)),
     ("claims:search", "get", "/search/?q=heart", None, (200, 200, 200, 200)),
     ("claims:search", "post", "/search/", {"q": "heart"}, (405, 405, 405, 405)),
     ("claims:feed", "get", "/feeds/claims.atom", None, (200, 200, 200, 200)),
@@ -364,7 +366,7 @@ CELLS = [cell for model in ADMIN_MODELS for cell in admin_cells(model)] + OTHER_
 @pytest.fixture
 def world(seeded_ledger, editor, other_editor, superuser):
     """The seeded ledger plus one of everything a route can point at, with its id."""
-    claim = Claim.objects.published().get(slug="died-of-heart-attack")
+    claim = Claim.objects.published().get(slug="died-of-natural-causes")
     source = Source.objects.get(slug="justice-campaign-press-2014")
     excerpt = Excerpt.objects.filter(source=source).first()
 

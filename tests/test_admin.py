@@ -225,9 +225,13 @@ def test_a_published_claim_is_corrected_only_by_a_proposal_with_a_reason(
     assert "Contradiction" in page or "Unverified" in page  # status shown, read-only
 
 
-def test_status_is_shown_with_the_counts_behind_it(client, ledger, editor):
+def test_status_is_shown_with_the_voices_behind_it(client, ledger, editor):
     page = as_user(client, editor).get(URLS["claim"](ledger)).content.decode()
-    assert "1 supporting excerpt(s) from 1 independent publisher(s); 0 contradicting" in page
+    publisher = ledger["source"].publisher.name
+    assert (
+        f"Unverified: 1 independent voice(s) support it, and agreement needs 2: "
+        f"{publisher} — own reporting." in page
+    )
 
 
 def test_reverting_to_an_earlier_version_goes_through_the_rules(client, ledger, editor):

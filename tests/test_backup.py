@@ -113,10 +113,12 @@ def wipe_ledger() -> None:
     """Leave the database as a fresh `migrate` does (the test's transaction undoes this)."""
     # Without history rows for the deletions themselves: history is emptied next anyway.
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
-        for model in (Evidence, ReviewEvent, Claim, Dispute, Excerpt, SourceItem, Source, Speaker):
+        for model in (Evidence, ReviewEvent, Claim, Dispute, Excerpt, SourceItem, Source):
             model.objects.all().delete()
         Publisher.objects.filter(part_of__isnull=False).delete()
         Publisher.objects.all().delete()
+        Speaker.objects.update(affiliation=None)
+        Speaker.objects.all().delete()
     for model in apps.get_app_config("claims").get_models():
         if model.__name__.startswith("Historical"):
             model.objects.all().delete()

@@ -17,7 +17,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 PAGES = [
     "/",
     "/disputes/cause-of-death/",
-    "/claims/died-of-heart-attack/",
+    "/claims/died-of-natural-causes/",
     "/sources/justice-campaign-press-2014/",
     "/facts/",
     "/speakers/vladimir-putin/",
@@ -47,9 +47,11 @@ def test_contradiction_page_shows_rival_claims_and_their_quotes(sized_page: Page
     expect(page.locator("h1")).to_have_text("How did Sergei Magnitsky die?")
     columns = page.locator(".claim-column")
     expect(columns).to_have_count(6)
-    heart_attack = columns.filter(has_text="he died of a heart attack")
+    heart_attack = columns.filter(has_text="he died of natural causes (a heart attack)")
     expect(heart_attack.locator(".status")).to_have_text("Contradiction")
-    expect(heart_attack.locator(".side.supports blockquote")).to_contain_text("heart attack")
+    expect(heart_attack.locator(".side.supports blockquote").last).to_contain_text("heart attack")
+    # The column says why: whose voices, and that the claimant's own do not corroborate.
+    expect(heart_attack.locator(".status-reason")).to_contain_text("the claimant's own voice")
     expect(heart_attack.locator(".side.contradicts blockquote").first).to_be_visible()
 
     first, second = columns.nth(0).bounding_box(), columns.nth(1).bounding_box()
@@ -62,7 +64,7 @@ def test_contradiction_page_shows_rival_claims_and_their_quotes(sized_page: Page
 
 def test_a_quotes_source_link_lands_on_the_highlighted_passage(sized_page: Page, ledger_site):
     page = sized_page
-    page.goto(f"{ledger_site.url}/claims/died-of-heart-attack/")
+    page.goto(f"{ledger_site.url}/claims/died-of-natural-causes/")
     quote = page.locator(".side.supports figure").first
     quoted_text = quote.locator("blockquote").inner_text()
     quote.locator("figcaption a").last.click()

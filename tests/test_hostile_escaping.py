@@ -138,7 +138,7 @@ def test_the_matrix_covers_every_public_route_and_every_admin_model(editor, revi
 NOT_USER_WRITTEN = {
     "slug", "sha256", "language", "kind", "stance", "status", "review_state", "action",
     "from_state", "to_state", "original_filename", "actor_name", "url", "prefix", "suffix",
-    "state", "target_model",
+    "state", "target_model", "voice", "voice_root",
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from claims.models import (
     ReviewState,
     Source,
     SourceItem,
+    Speaker,
 )
 from claims.ops.loader import LedgerFileError, load_ledger
 
@@ -109,7 +110,10 @@ def test_changing_a_stance_in_the_file_updates_it_on_reload(ledger_dir):
 
     load_ledger(path)
 
-    assert Claim.objects.get(slug="heart-failure").status == "agreement"
+    heart_failure = Claim.objects.get(slug="heart-failure")
+    assert set(heart_failure.evidence.values_list("stance", flat=True)) == {"supports"}
+    # The ministry's own words and one paper: one voice besides the claimant, no agreement.
+    assert heart_failure.status == "unverified"
 
 
 @pytest.mark.django_db
@@ -192,6 +196,8 @@ def test_a_quote_added_to_a_published_claim_in_the_file_is_a_reviewed_correction
     new_quote = """          - source: digest
             quote: "Officials Deny Abuse"
             stance: contradicts
+            voice: paraphrase
+            speaker: ministry
 """
     path.write_text(path.read_text().replace(beaten_entry, beaten_entry + new_quote))
 
@@ -222,3 +228,111 @@ def test_rewording_a_published_claim_in_the_file_is_a_reviewed_correction(ledger
     assert after.version > before.version
     assert after.review_events.order_by("at", "pk").last().action == "correct"
     assert report.counts["claims"]["updated"] == 1
+
+
+@pytest.mark.django_db
+def test_every_quote_in_the_file_must_say_whose_voice_it_is(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    path.write_text(path.read_text().replace("            voice: own\n", "", 1))
+    with pytest.raises(LedgerFileError, match="the field 'voice' is required"):
+        load_ledger(path)
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_quote_cited_with_two_voices_fails_the_load_naming_both(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    text = path.read_text()
+    first = text.index('quote: "the lawyer was beaten by guards before he died"')
+    second = text.index("voice: own", text.index('quote: "the lawyer', first + 1))
+    path.write_text(
+        text[:second] + "voice: paraphrase\n            speaker: ministry" + text[second + 10 :]
+    )
+    with pytest.raises(LedgerFileError, match="one quote has one voice"):
+        load_ledger(path)
+
+
+def with_speakers(path: Path, speakers: str) -> None:
+    """Replace the file's speakers section."""
+    text = path.read_text()
+    start, end = text.index("speakers:\n"), text.index("sources:\n")
+    path.write_text(text[:start] + speakers + text[end:])
+
+
+@pytest.mark.django_db
+def test_affiliations_load_and_a_loop_fails_the_load_naming_it(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    with_speakers(
+        path,
+        """speakers:
+  - slug: ministry
+    name: The Ministry
+    affiliation: government
+  - slug: government
+    name: The Government
+""",
+    )
+    load_ledger(path)
+    ministry = Speaker.objects.get(slug="ministry")
+    assert ministry.affiliation.slug == "government"
+    assert ministry.voice_root_name == "The Government"
+
+    with_speakers(
+        path,
+        """speakers:
+  - slug: ministry
+    name: The Ministry
+    affiliation: government
+  - slug: government
+    name: The Government
+    affiliation: ministry
+""",
+    )
+    with pytest.raises(LedgerFileError, match="ministry → government → ministry"):
+        load_ledger(path)
+
+
+@pytest.mark.django_db
+def test_a_quote_dropped_from_the_file_is_taken_away_by_a_reviewed_correction(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    load_ledger(path)
+    beaten = Claim.objects.get(slug="beaten")
+    assert beaten.evidence.count() == 2
+    text = path.read_text()
+    dropped = """          - source: paper-report
+            quote: "the lawyer was beaten by guards before he died"
+            stance: supports
+            voice: own
+"""
+    start = text.index("      - slug: beaten")
+    path.write_text(text[:start] + text[start:].replace(dropped, "", 1))
+
+    report = load_ledger(path)
+
+    beaten.refresh_from_db()
+    assert beaten.evidence.count() == 1
+    assert report.counts["evidence"]["removed"] == 1
+    event = beaten.review_events.last()
+    assert event.action == ReviewEvent.Action.CORRECT  # on the claim's public record
+    assert load_ledger(path).changed() == 0
+
+
+@pytest.mark.django_db
+def test_a_published_claim_left_out_of_the_file_must_be_withdrawn_with_a_reason(ledger_dir):
+    path = ledger_dir / "ledger.yaml"
+    load_ledger(path)
+    text = path.read_text()
+    start = text.index("      - slug: beaten")
+    path.write_text(text[:start].rstrip("\n") + "\n")
+    with pytest.raises(LedgerFileError, match="'beaten'.*list it under `withdrawn:`"):
+        load_ledger(path)
+    assert Claim.objects.get(slug="beaten").review_state == ReviewState.PUBLISHED
+
+    reason = "Merged into the heart-failure claim in review."
+    path.write_text(path.read_text() + f"withdrawn:\n  - slug: beaten\n    reason: {reason}\n")
+    report = load_ledger(path)
+    beaten = Claim.objects.get(slug="beaten")
+    assert beaten.review_state == ReviewState.WITHDRAWN
+    assert beaten.review_events.last().comment == reason
+    assert report.counts["claims"]["withdrawn"] == 1
+    assert load_ledger(path).changed() == 0

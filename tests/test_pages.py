@@ -73,12 +73,28 @@ def test_contradiction_page_sets_rival_claims_side_by_side_with_their_quotes(
     assert "Supporting quotes (2)" in page and "Contradicting quotes (1)" in page
 
 
-def test_balance_chart_counts_independent_publishers(client, dispute_with_rivals):
+def test_each_column_counts_independent_voices_as_the_rule_does_and_says_why(
+    client, dispute_with_rivals
+):
     dispute, *_ = dispute_with_rivals
     page = html_of(client, dispute.get_absolute_url())
     assert "<svg" in page
-    assert "2 independent publishers support, 0 contradict" in page
-    assert "1 independent publisher supports, 1 contradicts" in page
+    assert "Independent voices: 2 for, 0 against" in page
+    assert "Independent voices: 1 for, 1 against" in page
+    # The column's headings count what the chart counts, and the reason names each voice.
+    assert "Supporting quotes (2) · 2 independent voices" in page
+    assert "The Paper — own reporting" in page and "The NGO — own reporting" in page
+    assert "Agreement</strong>: At least two independent voices support the claim" in page
+
+
+def test_every_status_badge_is_explained_in_plain_words_on_the_page(client, dispute_with_rivals):
+    dispute, beaten, *_ = dispute_with_rivals
+    for url in ("/", dispute.get_absolute_url(), beaten.get_absolute_url(), "/search/?q=beaten"):
+        page = html_of(client, url)
+        for status in re.findall(r'class="status (\w+)" href="#status-(\w+)"', page):
+            assert status[0] == status[1]
+            assert f'<dd id="status-{status[0]}">' in page, (url, status)
+        assert "This is not a verdict that the claim is false." in page
 
 
 def test_claim_page_shows_evidence_review_dates_and_rivals(client, dispute_with_rivals):

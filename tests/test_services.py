@@ -216,7 +216,7 @@ def test_changing_whose_words_a_quote_reports_recomputes_the_claims_quoting_it(e
     services.excerpt_update(excerpt=evidence.excerpt, by=editor, speaker=factories.speaker("Putin"))
 
     assert [(set(call["claim_ids"]), call["by"]) for call in recomputed] == [({claim.pk}, editor)]
-    assert recomputed[0]["reason"] == f"excerpt {evidence.excerpt.pk} now reports Putin"
+    assert recomputed[0]["reason"] == f"excerpt {evidence.excerpt.pk} now reports Putin (quote)"
     assert list(find_problems()) == []
 
 
@@ -378,7 +378,7 @@ def test_the_proposer_of_a_change_cannot_approve_or_reject_it(reviewer):
 def test_making_a_seeded_outlet_stand_alone_through_review_leaves_every_status_sound(
     seeded_ledger, editor, reviewer
 ):
-    untouchables = Publisher.objects.get(slug="russian-untouchables")
+    untouchables = Publisher.objects.get(slug="justice-for-magnitsky")
     assert untouchables.part_of is not None
     counsel = Claim.objects.get(slug="outside-counsel-for-hermitage")
     version = counsel.version

@@ -141,16 +141,8 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
     def status_explained(self, claim):
         if claim.pk is None:
             return "Unverified until evidence is linked."
-        counts = Claim.objects.with_computed_status().get(pk=claim.pk)
-        return format_html(
-            "<strong>{}</strong>: {} supporting excerpt(s) from {} independent publisher(s); "
-            "{} contradicting. (Agreement needs support from two independent publishers and no "
-            "contradiction; any support plus any contradiction is a contradiction.)",
-            claim.get_status_display(),
-            counts.supporting_excerpts,
-            counts.independent_supporters,
-            counts.contradicting_excerpts,
-        )
+        reason = Claim.objects.with_evidence().get(pk=claim.pk).reason
+        return format_html("<strong>{}</strong> {}", reason.label, reason.summary())
 
     @admin.display(description="Review timeline")
     def review_timeline(self, claim):

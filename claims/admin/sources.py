@@ -35,11 +35,11 @@ class PublisherAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     delete_service = service(lambda obj, **kw: services.publisher_delete(publisher=obj, **kw))
     service_fields = services.PUBLISHER_FIELDS
     formfield_overrides = URL_FIELDS_HTTPS
-    list_display = ["name", "part_of", "url"]
+    list_display = ["name", "part_of", "organisation", "voice_root_name", "url"]
     list_filter = [("part_of", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["part_of"]
+    autocomplete_fields = ["part_of", "organisation"]
     list_select_related = ["part_of"]
 
 
@@ -49,10 +49,11 @@ class SpeakerAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     update_service = service(lambda obj, **kw: services.speaker_update(speaker=obj, **kw))
     delete_service = service(lambda obj, **kw: services.speaker_delete(speaker=obj, **kw))
     service_fields = services.SPEAKER_FIELDS
-    list_display = ["name", "kind", "description"]
+    list_display = ["name", "kind", "affiliation", "voice_root_name", "description"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["affiliation"]
 
 
 class SourceItemInline(admin.TabularInline):
@@ -237,11 +238,11 @@ class ExcerptAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     update_service = service(lambda obj, **kw: services.excerpt_update(excerpt=obj, **kw))
     delete_service = service(lambda obj, **kw: services.excerpt_delete(excerpt=obj, **kw))
     service_fields = services.EXCERPT_FIELDS
-    list_display = ["__str__", "source", "item", "speaker", "start", "end"]
-    list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "speaker"]
+    list_display = ["__str__", "source", "item", "voice", "speaker", "start", "end"]
+    list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "voice", "speaker"]
     search_fields = ["text", "source__title"]
     readonly_fields = ["source", "start", "end", "text", "prefix", "suffix", "item", "created_at"]
-    autocomplete_fields = ["speaker"]
+    autocomplete_fields = ["speaker", "via"]
     list_select_related = ["source", "item", "speaker"]
 
     def has_add_permission(self, request):

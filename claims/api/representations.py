@@ -15,8 +15,10 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
+from claims.choices import Stance, VoiceKind
 from claims.models import Evidence
 from claims.querysets import EVIDENCE_ORDER
+from claims.rules import status as status_rule
 
 CLAIM_COLUMNS = (
     "id",
@@ -26,6 +28,8 @@ CLAIM_COLUMNS = (
     "review_state",
     "dispute__slug",
     "speaker__slug",
+    "speaker__name",
+    "speaker__voice_root",
     "version",
     "created_at",
     "updated_at",
@@ -49,6 +53,14 @@ EVIDENCE_COLUMNS = (
     "excerpt__item__heading",
     "excerpt__item__published_on",
     "excerpt__speaker__slug",
+    "excerpt__voice",
+    "excerpt__speaker__name",
+    "excerpt__speaker__voice_root",
+    "excerpt__speaker__voice_root_name",
+    "excerpt__source__publisher__voice_root",
+    "excerpt__source__publisher__voice_root_name",
+    "excerpt__via__slug",
+    "excerpt__via__name",
 )
 
 
@@ -79,10 +91,16 @@ class UrlPattern:
         return url
 
 
-def evidence_by_claim(claim_ids: Iterable[int], request) -> dict[int, list[dict]]:
-    """Every piece of evidence of these claims, shaped, in one query."""
+def evidence_by_claim(
+    claim_ids: Iterable[int], request
+) -> tuple[dict[int, list[dict]], dict[int, dict[str, list[status_rule.Voice]]]]:
+    """Every piece of evidence of these claims, shaped, and each claim's voices for and
+    against, in one query."""
     source_url = UrlPattern(request, "claims:source", slug="__source__")
     grouped: dict[int, list[dict]] = defaultdict(list)
+    voices: dict[int, dict[str, list[status_rule.Voice]]] = defaultdict(
+        lambda: {Stance.SUPPORTS: [], Stance.CONTRADICTS: []}
+    )
     rows = (
         Evidence.objects.filter(claim_id__in=list(claim_ids))
         .order_by(*EVIDENCE_ORDER)
@@ -106,8 +124,26 @@ def evidence_by_claim(claim_ids: Iterable[int], request) -> dict[int, list[dict]
         item_heading,
         item_date,
         speaker_slug,
+        voice_kind,
+        speaker_name,
+        speaker_root,
+        speaker_root_name,
+        publisher_root,
+        publisher_root_name,
+        via_slug,
+        via_name,
     ) in rows:
         dated = item_date if item_date is not None else source_date
+        own = voice_kind == VoiceKind.OWN
+        voice = status_rule.Voice(
+            root=publisher_root if own else speaker_root,
+            root_name=publisher_root_name if own else speaker_root_name,
+            publisher=publisher_name,
+            kind=voice_kind,
+            speaker=speaker_name or "",
+            via=via_name or "",
+        )
+        voices[claim_id][stance].append(voice)
         grouped[claim_id].append(
             {
                 "id": evidence_id,
@@ -124,24 +160,37 @@ def evidence_by_claim(claim_ids: Iterable[int], request) -> dict[int, list[dict]
                     "publisher_name": publisher_name,
                     "date": _date(dated),
                     "item": item_heading,
+                    "voice": voice_kind,
                     "speaker": speaker_slug,
+                    "via": via_slug,
+                    "voice_described": voice.describe(),
                     "url": f"{source_url(slug=source_slug)}#excerpt-{excerpt_id}",
                 },
             }
         )
-    return grouped
+    return grouped, voices
+
+
+def _reason(row: dict, voices: dict[str, list[status_rule.Voice]]) -> dict:
+    return status_rule.assess(
+        supporting=voices[Stance.SUPPORTS],
+        contradicting=voices[Stance.CONTRADICTS],
+        claimant=row["speaker__voice_root"],
+        claimant_name=row["speaker__name"] or "",
+    ).as_data()
 
 
 def claims_as_json(rows: list[dict], request) -> list[dict]:
     """Claims (rows of `CLAIM_COLUMNS`) with their nested evidence, as the API returns them."""
     claim_url = UrlPattern(request, "claims:claim", slug="__claim__")
-    evidence = evidence_by_claim((row["id"] for row in rows), request)
+    evidence, voices = evidence_by_claim((row["id"] for row in rows), request)
     return [
         {
             "id": row["id"],
             "slug": row["slug"],
             "text": row["text"],
             "status": row["status"],
+            "status_reason": _reason(row, voices[row["id"]]),
             "review_state": row["review_state"],
             "dispute": row["dispute__slug"],
             "speaker": row["speaker__slug"],

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import services
-from claims.choices import Stance
+from claims.choices import ClaimStatus, Stance, VoiceKind
 from claims.models import (
     ChangeRequest,
     Claim,
@@ -25,6 +25,7 @@ from claims.models import (
     Speaker,
 )
 from claims.rules import typed_text
+from claims.rules.status import INDEPENDENT_VOICES_FOR_AGREEMENT
 
 MESSAGE_UNKNOWN_FIELD = "Unknown field. This request takes: {allowed}."
 MESSAGE_NOT_A_STRING = "Not a valid string: send this field as text in quotes."
@@ -106,19 +107,67 @@ class OptionalURLField(serializers.URLField):
 
 class PublisherSerializer(serializers.ModelSerializer):
     part_of = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The speaker (organisation) whose voice its own reporting is, if any.",
+    )
     url = OptionalURLField(help_text="The publisher's website, where known.")
+    independent_as = serializers.CharField(
+        source="voice_root_name",
+        read_only=True,
+        help_text="The voice its own reporting counts as for independence (itself, its parent "
+        "or its organisation).",
+    )
 
     class Meta:
         model = Publisher
-        fields = ["slug", "name", "url", "part_of"]
+        fields = ["slug", "name", "url", "part_of", "organisation", "independent_as"]
 
 
 class SpeakerSerializer(serializers.ModelSerializer):
     url = PageUrlField()
+    affiliation = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The organisation this speaker belongs to or speaks for.",
+    )
+    independent_as = serializers.CharField(
+        source="voice_root_name",
+        read_only=True,
+        help_text="The voice this speaker counts as for independence (its topmost affiliation).",
+    )
 
     class Meta:
         model = Speaker
-        fields = ["slug", "name", "kind", "description", "url"]
+        fields = ["slug", "name", "kind", "description", "affiliation", "independent_as", "url"]
+
+
+VOICE_HELP = (
+    "Whose assertion the quoted words are: `own` (the publisher's own reporting), or the "
+    "speaker's, as a `quote`, a `paraphrase` or a `document` title or description."
+)
+
+
+class VoiceFieldsMixin(serializers.Serializer):
+    """The voice of an excerpt: whose assertion its words are, and how the publisher carries it."""
+
+    voice = serializers.ChoiceField(choices=VoiceKind.choices, read_only=True, help_text=VOICE_HELP)
+    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    via = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Who the publisher cites for the speaker's words, if anyone.",
+    )
+    voice_described = serializers.SerializerMethodField(
+        help_text="The voice in words: “The Moscow Times — own reporting”."
+    )
+
+    def get_voice_described(self, excerpt) -> str:
+        return excerpt.voice_of().describe()
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -127,7 +176,7 @@ class ItemSerializer(serializers.ModelSerializer):
         fields = ["heading", "published_on", "start", "end"]
 
 
-class QuotedExcerptSerializer(serializers.ModelSerializer):
+class QuotedExcerptSerializer(VoiceFieldsMixin, serializers.ModelSerializer):
     """An excerpt as it appears inside a piece of evidence."""
 
     source = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -145,7 +194,6 @@ class QuotedExcerptSerializer(serializers.ModelSerializer):
     item = serializers.CharField(
         source="item.heading", read_only=True, allow_null=True, default=None
     )
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField(help_text="The exact place in the source's public page.")
 
     class Meta:
@@ -161,7 +209,10 @@ class QuotedExcerptSerializer(serializers.ModelSerializer):
             "publisher_name",
             "date",
             "item",
+            "voice",
             "speaker",
+            "via",
+            "voice_described",
             "url",
         ]
 
@@ -174,12 +225,50 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "stance", "note", "excerpt"]
 
 
+class VoiceSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The speaker, or the publisher for its own reporting.")
+    kind = serializers.ChoiceField(choices=VoiceKind.choices, help_text=VOICE_HELP)
+    publisher = serializers.CharField(help_text="The publisher that carries the words.")
+    via = serializers.CharField(help_text="Who the publisher cites for them, if anyone.")
+    described = serializers.CharField(source="describe", help_text="The voice in words.")
+
+
+class VoiceGroupSerializer(serializers.Serializer):
+    independent_voice = serializers.CharField(
+        source="root_name", help_text="The root these voices share: they count once."
+    )
+    claimant = serializers.BooleanField(
+        help_text="The claimant's own voice: it shows the claim is made, and does not count "
+        "towards agreement."
+    )
+    voices = VoiceSerializer(many=True)
+    described = serializers.CharField(source="describe")
+
+
+class StatusReasonSerializer(serializers.Serializer):
+    """Why a claim has its status, as the status rule decided it (`/methodology/`)."""
+
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    meaning = serializers.CharField(help_text="What the status means, in plain words.")
+    summary = serializers.CharField(help_text="The status and the voices it rests on, in words.")
+    supporting = VoiceGroupSerializer(many=True, help_text="Independent voices for the claim.")
+    contradicting = VoiceGroupSerializer(many=True, help_text="Independent voices against it.")
+    corroborating = serializers.IntegerField(
+        help_text="Independent voices in support that count towards agreement (the claimant's "
+        f"own excluded); agreement needs {INDEPENDENT_VOICES_FOR_AGREEMENT} and no contradiction."
+    )
+
+    def to_representation(self, reason):
+        return reason.as_data()
+
+
 class ClaimSerializer(serializers.ModelSerializer):
-    """A claim with its status and the quoted evidence behind it."""
+    """A claim with its status, the reason for it, and the quoted evidence behind it."""
 
     dispute = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField()
+    status_reason = StatusReasonSerializer(source="reason", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -189,6 +278,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "slug",
             "text",
             "status",
+            "status_reason",
             "review_state",
             "dispute",
             "speaker",
@@ -333,9 +423,8 @@ class SourceWriteSerializer(InputSerializer):
         return services.source_create(by=self.context["request"].user, **data)
 
 
-class ExcerptSerializer(serializers.ModelSerializer):
+class ExcerptSerializer(VoiceFieldsMixin, serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(read_only=True)
-    speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     item = ItemSerializer(read_only=True, allow_null=True)
     date = serializers.DateField(source="dated", read_only=True, allow_null=True)
     url = PageUrlField(help_text="The exact place in the source's public page.")
@@ -350,7 +439,10 @@ class ExcerptSerializer(serializers.ModelSerializer):
             "text",
             "prefix",
             "suffix",
+            "voice",
             "speaker",
+            "via",
+            "voice_described",
             "item",
             "date",
             "url",
@@ -374,6 +466,14 @@ class ExcerptWriteSerializer(InputSerializer):
     speaker = serializers.SlugRelatedField(
         slug_field="slug", queryset=Speaker.objects.all(), required=False, allow_null=True
     )
+    voice = serializers.ChoiceField(
+        choices=VoiceKind.choices,
+        required=False,
+        help_text=f"{VOICE_HELP} Default: `quote` if a speaker is given, else `own`.",
+    )
+    via = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Speaker.objects.all(), required=False, allow_null=True
+    )
 
     def create(self, data):
         return services.excerpt_create(
@@ -382,6 +482,8 @@ class ExcerptWriteSerializer(InputSerializer):
             prefix=data.get("prefix") or None,
             near=data.get("near"),
             speaker=data.get("speaker"),
+            voice=data.get("voice"),
+            via=data.get("via"),
             by=self.context["request"].user,
         )
 

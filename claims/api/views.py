@@ -319,9 +319,9 @@ class ExcerptViewSet(
     renderer_classes = [ORJSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
-        return Excerpt.objects.select_related("source", "item", "speaker").visible_to(
-            self.request.user
-        )
+        return Excerpt.objects.select_related(
+            "source__publisher", "item", "speaker", "via"
+        ).visible_to(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -61,8 +61,8 @@ SUPPORTED_VERSIONS = frozenset({1})
 
 # In the order a restore writes them, so that every reference points backwards in the file.
 LEDGER_MODELS: tuple[type[models.Model], ...] = (
-    Publisher,
     Speaker,
+    Publisher,
     Source,
     SourceItem,
     Excerpt,

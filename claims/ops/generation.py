@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from claims.choices import Stance
+from claims.choices import Stance, VoiceKind
 from claims.models import (
     Claim,
     Dispute,
@@ -38,6 +38,7 @@ from claims.rules.anchoring import CONTEXT_LENGTH
 from claims.rules.status import compute_status
 from claims.services.bulk import generated_rows_insert
 from claims.services.common import GENERATOR, system_account
+from claims.services.voices import voice_roots_refresh
 from ledger.cache import ledger_changed
 
 BATCH = 2000
@@ -175,6 +176,14 @@ def _text(rng: random.Random, size: int) -> str:
     return "\n\n".join(parts)
 
 
+def _voice(rng: random.Random, speakers: list[Speaker]) -> dict:
+    """Three quotes in ten report a speaker's words; the rest are the publisher's own."""
+    if rng.random() < 0.3:
+        kind = rng.choice([VoiceKind.QUOTE, VoiceKind.PARAPHRASE, VoiceKind.DOCUMENT])
+        return {"speaker": rng.choice(speakers), "voice": kind}
+    return {"speaker": None, "voice": VoiceKind.OWN}
+
+
 def _bulk(model, rows: list, phase: str, progress: Progress) -> list:
     return generated_rows_insert(
         model=model,
@@ -210,17 +219,23 @@ def generate_ledger(
     outlets = _bulk(Publisher, outlets, "outlets", progress) if outlets else []
     publishers = parents + outlets
 
-    speakers = _bulk(
-        Speaker,
-        [
-            Speaker(
-                name=f"Speaker {n}", slug=f"{tag}-speaker-{n}", kind=rng.choice(Speaker.Kind.values)
-            )
-            for n in range(scale.speakers)
-        ],
-        "speakers",
-        progress,
-    )
+    speaker_rows = [
+        Speaker(
+            name=f"Speaker {n}", slug=f"{tag}-speaker-{n}", kind=rng.choice(Speaker.Kind.values)
+        )
+        for n in range(scale.speakers)
+    ]
+    # A fifth of the speakers belong to an organisation among the first ten: independence by
+    # affiliation matters too.
+    heads = speaker_rows[: min(10, len(speaker_rows))]
+    speakers = _bulk(Speaker, heads, "speakers", progress)
+    members = speaker_rows[len(heads) :]
+    for member in members[: len(members) // 5]:
+        member.affiliation = rng.choice(speakers)
+    speakers += _bulk(Speaker, members, "speakers", progress) if members else []
+    voice_roots_refresh(by=system_account(GENERATOR), reason="generated voices")
+    publisher_roots = dict(Publisher.objects.values_list("pk", "voice_root"))
+    speaker_roots = dict(Speaker.objects.values_list("pk", "voice_root"))
 
     # Sources with ~text_size characters of sentences; a tenth bundle five dated items.
     first_day = date(2009, 11, 16)
@@ -279,7 +294,7 @@ def generate_ledger(
                 Excerpt(
                     source=source,
                     item=item,
-                    speaker=rng.choice(speakers) if rng.random() < 0.3 else None,
+                    **_voice(rng, speakers),
                     start=start,
                     end=end,
                     text=text[start:end],
@@ -289,7 +304,10 @@ def generate_ledger(
             )
     excerpts = _bulk(Excerpt, excerpt_rows, "excerpts", progress)
     voice_of_excerpt = {
-        excerpt.pk: excerpt.source.publisher.independence_key for excerpt in excerpts
+        excerpt.pk: speaker_roots[excerpt.speaker_id]
+        if excerpt.speaker_id
+        else publisher_roots[excerpt.source.publisher_id]
+        for excerpt in excerpts
     }
 
     disputes = _bulk(
@@ -322,12 +340,10 @@ def generate_ledger(
         evidence_left -= count
         chosen = rng.sample(excerpts, count) if count else []
         stances = [Stance.SUPPORTS if rng.random() < 0.75 else Stance.CONTRADICTS for _ in chosen]
-        supporting = {
-            voice_of_excerpt[e.pk]
-            for e, s in zip(chosen, stances, strict=True)
-            if s == Stance.SUPPORTS
-        }
-        contradicting = sum(1 for s in stances if s == Stance.CONTRADICTS)
+        voices = {Stance.SUPPORTS: set(), Stance.CONTRADICTS: set()}
+        for excerpt, stance in zip(chosen, stances, strict=True):
+            voices[stance].add(voice_of_excerpt[excerpt.pk])
+        claimant = rng.choice(speakers) if rng.random() < 0.5 else None
         state = rng.choice(states)
         published = state in (ReviewState.PUBLISHED, ReviewState.WITHDRAWN)
         claim_rows.append(
@@ -335,9 +351,11 @@ def generate_ledger(
                 text=_sentence(rng),
                 slug=f"{tag}-claim-{n}",
                 dispute=rng.choice(disputes),
-                speaker=rng.choice(speakers) if rng.random() < 0.5 else None,
+                speaker=claimant,
                 status=compute_status(
-                    supporting_publishers=supporting, contradicting_excerpts=contradicting
+                    supporting=voices[Stance.SUPPORTS],
+                    contradicting=voices[Stance.CONTRADICTS],
+                    claimant=speaker_roots[claimant.pk] if claimant else None,
                 ),
                 review_state=state,
                 published_at=now - timedelta(minutes=n) if published else None,

@@ -1,8 +1,9 @@
 """Checks that the ledger still says what its sources say.
 
 `find_problems()` re-reads every source and excerpt: each source's text must hash to its stored
-SHA-256, each excerpt must be the source's exact text at its offsets (and inside its item), and
-each claim's stored status must be what the status rule computes today. `verify_ledger` prints
+SHA-256, each excerpt must be the source's exact text at its offsets (and inside its item), each
+speaker's and publisher's stored root voice must follow from the affiliations, and each claim's
+stored status must be what the status rule computes today. `verify_ledger` prints
 what this finds; nothing here writes.
 """
 
@@ -12,8 +13,10 @@ from collections.abc import Iterator
 
 from django.db.models import F
 
-from claims.models import Claim, Excerpt, Source, sha256_of
+from claims.models import Claim, Excerpt, Publisher, Source, Speaker, sha256_of
 from claims.rules.anchoring import span_is_exact
+from claims.rules.independence import AffiliationLoop, publisher_key, speaker_key
+from claims.services.voices import expected_roots
 
 # Sources are read one at a time (their texts can be large); excerpts in batches per source.
 _SOURCE_BATCH = 100
@@ -22,6 +25,7 @@ _SOURCE_BATCH = 100
 def find_problems() -> Iterator[str]:
     """Each problem found, as a sentence that names the record and what is wrong."""
     yield from _source_problems()
+    yield from _voice_problems()
     yield from _status_problems()
 
 
@@ -53,6 +57,21 @@ def _source_problems() -> Iterator[str]:
                     f"excerpt {excerpt.pk} (source {source.slug}): lies outside its item "
                     f"({item.start}–{item.end})"
                 )
+
+
+def _voice_problems() -> Iterator[str]:
+    """Every speaker's and publisher's stored root must be what its affiliations give today."""
+    try:
+        expected = expected_roots()
+    except AffiliationLoop as loop:
+        yield f"affiliations go round in a circle: {loop}"
+        return
+    for model, key_of in ((Speaker, speaker_key), (Publisher, publisher_key)):
+        for pk, slug, root in model.objects.values_list("pk", "slug", "voice_root"):
+            should = expected[key_of(pk)][0]
+            if root != should:
+                kind = model._meta.verbose_name
+                yield f"{kind} {pk} ({slug}): stored voice root is {root!r}, but it is {should!r}"
 
 
 def _status_problems() -> Iterator[str]:

@@ -20,6 +20,7 @@ from django.db import models, transaction
 
 from claims import services
 from claims.choices import ReviewAction as Action
+from claims.choices import VoiceKind
 from claims.models import (
     Claim,
     Dispute,
@@ -43,7 +44,8 @@ class LedgerFileError(Exception):
 
 @dataclass
 class LoadReport:
-    """What a load did, by kind of record: created, updated, unchanged."""
+    """What a load did, by kind of record: created, updated, unchanged (evidence also removed,
+    claims also withdrawn)."""
 
     counts: dict[str, Counter] = field(default_factory=dict)
 
@@ -51,13 +53,21 @@ class LoadReport:
         self.counts.setdefault(kind, Counter())[outcome] += 1
 
     def changed(self) -> int:
-        return sum(c["created"] + c["updated"] for c in self.counts.values())
+        return sum(
+            c["created"] + c["updated"] + c["removed"] + c["withdrawn"]
+            for c in self.counts.values()
+        )
 
     def lines(self) -> list[str]:
-        return [
-            f"{kind}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
-            for kind, c in self.counts.items()
-        ]
+        lines = []
+        for kind, c in self.counts.items():
+            line = f"{kind}: {c['created']} created, {c['updated']} updated, "
+            line += f"{c['unchanged']} unchanged"
+            extra = [
+                f"{c[outcome]} {outcome}" for outcome in ("removed", "withdrawn") if c[outcome]
+            ]
+            lines.append(", ".join([line, *extra]))
+        return lines
 
 
 def read_manifest(seeds_dir: Path) -> dict[str, str]:
@@ -140,10 +150,12 @@ class _Loader:
 
     @transaction.atomic
     def load(self) -> LoadReport:
-        self.load_publishers()
+        self.check_voices_agree()
         self.load_speakers()
+        self.load_publishers()
         self.load_sources()
         self.load_disputes()
+        self.withdraw_retired()
         return self.report
 
     # -- helpers ---------------------------------------------------------------------------
@@ -217,19 +229,44 @@ class _Loader:
                 "url": entry.get("url") or "",
                 "description": entry.get("description") or "",
                 "part_of": self.lookup(self.publishers, entry.get("part_of"), "publisher", where),
+                "organisation": self.lookup(
+                    self.speakers, entry.get("organisation"), "speaker", where
+                ),
             }
             self.publishers[slug] = self.upsert(Publisher, slug, fields, where)
 
     def load_speakers(self):
-        for entry in self.data.get("speakers") or []:
+        for entry in _parents_first(self.data.get("speakers") or [], "affiliation", self.fail):
             where = f"speaker {entry.get('slug')!r}"
             slug = self.need(entry, "slug", where)
             fields = {
                 "name": self.need(entry, "name", where),
                 "kind": entry.get("kind") or Speaker.Kind.PERSON,
                 "description": entry.get("description") or "",
+                "affiliation": self.lookup(
+                    self.speakers, entry.get("affiliation"), "speaker", where
+                ),
             }
             self.speakers[slug] = self.upsert(Speaker, slug, fields, where)
+
+    def check_voices_agree(self) -> None:
+        """One quote is one excerpt: every claim citing it must give it the same voice."""
+        seen: dict[tuple, tuple] = {}
+        for dispute in self.data.get("disputes") or []:
+            for claim in dispute.get("claims") or [] if isinstance(dispute, dict) else []:
+                for number, entry in enumerate(claim.get("evidence") or [], start=1):
+                    if not isinstance(entry, dict) or entry.get("voice") is None:
+                        continue  # a missing voice is reported where the quote is loaded
+                    quote = (entry.get("source"), entry.get("quote"), entry.get("after"))
+                    voice = (entry.get("voice"), entry.get("speaker"), entry.get("via"))
+                    where = f"claim {claim.get('slug')!r}, evidence {number}"
+                    if quote in seen and seen[quote][0] != voice:
+                        self.fail(
+                            where,
+                            f"this quote is cited with voice/speaker/via {voice} here but "
+                            f"{seen[quote][0]} at {seen[quote][1]}; one quote has one voice",
+                        )
+                    seen.setdefault(quote, (voice, where))
 
     def load_sources(self):
         manifest = read_manifest(self.seeds_dir)
@@ -308,8 +345,11 @@ class _Loader:
             self.change_draft(claim, fields, where)
         else:
             self.change(claim, fields, where, "claims")
-        for number, evidence in enumerate(entry.get("evidence") or [], start=1):
-            self.load_evidence(claim, evidence, f"{where}, evidence {number}")
+        kept = {
+            self.load_evidence(claim, evidence, f"{where}, evidence {number}").pk
+            for number, evidence in enumerate(entry.get("evidence") or [], start=1)
+        }
+        self.untie_dropped(claim, kept, where)
         claim.refresh_from_db()
         if claim.review_state == ReviewState.DRAFT:
             self.publish(claim, where)
@@ -337,18 +377,26 @@ class _Loader:
         except services.WorkflowError as refused:
             self.fail(where, refused.message)
 
-    def load_evidence(self, claim: Claim, entry: dict, where: str):
+    def load_evidence(self, claim: Claim, entry: dict, where: str) -> Excerpt:
+        """Tie the quote to the claim as the file says; return its excerpt."""
         source = self.lookup(self.sources, self.need(entry, "source", where), "source", where)
-        speaker = self.lookup(self.speakers, entry.get("speaker"), "speaker", where)
+        voice = self.need(entry, "voice", where)
+        if voice not in VoiceKind.values:
+            self.fail(where, f"unknown voice {voice!r} (known: {', '.join(VoiceKind.values)})")
+        attribution = {
+            "voice": voice,
+            "speaker": self.lookup(self.speakers, entry.get("speaker"), "speaker", where),
+            "via": self.lookup(self.speakers, entry.get("via"), "speaker", where),
+        }
         quote = self.need(entry, "quote", where)
         cut = {"source": source, "quote": quote, "prefix": entry.get("after"), "by": self.author}
         try:
             try:
-                excerpt = services.excerpt_create(**cut, speaker=speaker)
+                excerpt = services.excerpt_create(**cut, **attribution)
             except services.NeedsReview:
-                # The quote is public and the file gives it another speaker: a reviewed change.
+                # The quote is public and the file gives it another voice: a reviewed change.
                 excerpt = services.excerpt_create(**cut)
-                self.change(excerpt, {"speaker": speaker}, where, "excerpts")
+                self.change(excerpt, attribution, where, "excerpts")
         except (anchoring.AnchoringError, ValidationError) as error:
             reason = error.message if isinstance(error, anchoring.AnchoringError) else error
             self.fail(f"{where} (source {source.slug!r})", f"quote “{quote}”: {reason}")
@@ -356,13 +404,13 @@ class _Loader:
         existing = Evidence.objects.filter(claim=claim, excerpt=excerpt).first()
         if existing and (existing.stance, existing.note) == (stance, note):
             self.report.record("evidence", "unchanged")
-            return
+            return excerpt
         if existing and claim.review_state != ReviewState.DRAFT:
             self.change(existing, {"stance": stance, "note": note}, where, "evidence")
-            return
+            return excerpt
         if claim.review_state != ReviewState.DRAFT:
             self.add_to_published(claim, excerpt, stance, note, where)
-            return
+            return excerpt
         try:
             services.evidence_add(
                 claim=claim,
@@ -375,6 +423,68 @@ class _Loader:
         except (ValidationError, services.WorkflowError) as error:
             self.fail(where, getattr(error, "message", None) or "; ".join(error.messages))
         self.report.record("evidence", "updated" if existing else "created")
+        return excerpt
+
+    def untie_dropped(self, claim: Claim, kept: set[int], where: str) -> None:
+        """Evidence the file no longer lists for this claim is taken away: from a draft directly,
+        from a published claim as a change the file's review approves (on its record)."""
+        for dropped in Evidence.objects.filter(claim=claim).exclude(excerpt_id__in=kept):
+            claim.refresh_from_db()
+            try:
+                if claim.review_state == ReviewState.DRAFT:
+                    services.evidence_remove(
+                        evidence=dropped, by=self.author, expected_version=claim.version
+                    )
+                else:
+                    change = services.change_propose(
+                        target=claim,
+                        changes={"remove_evidence": {"excerpt": dropped.excerpt_id}},
+                        reason=self.reviewed,
+                        by=self.author,
+                    )
+                    services.change_approve(change=change, by=self.reviewer, comment=self.reviewed)
+            except ValidationError as error:
+                self.fail(where, "; ".join(error.messages))
+            except services.WorkflowError as refused:
+                self.fail(where, refused.message)
+            self.report.record("evidence", "removed")
+
+    def withdraw_retired(self) -> None:
+        """A claim the file published and no longer holds must be listed under `withdrawn:` with
+        the reason readers will see; it is withdrawn through review, and its page says why."""
+        listed = {}
+        for entry in self.data.get("withdrawn") or []:
+            where = f"withdrawn claim {entry.get('slug')!r}"
+            listed[self.need(entry, "slug", where)] = self.need(entry, "reason", where)
+        in_file = {
+            claim.get("slug")
+            for dispute in self.data.get("disputes") or []
+            for claim in dispute.get("claims") or []
+        }
+        retired = Claim.objects.filter(created_by=self.author).exclude(slug__in=in_file)
+        for claim in retired.exclude(
+            review_state__in=[ReviewState.WITHDRAWN, ReviewState.REJECTED]
+        ):
+            where = f"claim {claim.slug!r}"
+            if claim.slug not in listed:
+                self.fail(
+                    where,
+                    "published from this file but no longer in it: list it under `withdrawn:` "
+                    "with the reason readers will see, or put it back",
+                )
+            if claim.review_state != ReviewState.PUBLISHED:
+                continue
+            try:
+                services.claim_transition(
+                    claim=claim,
+                    action=Action.WITHDRAW,
+                    by=self.reviewer,
+                    expected_version=services.NO_VERSION_CHECK,
+                    comment=listed[claim.slug],
+                )
+            except services.WorkflowError as refused:
+                self.fail(where, refused.message)
+            self.report.record("claims", "withdrawn")
 
     def add_to_published(self, claim: Claim, excerpt, stance: str, note: str, where: str):
         """A new quote for a published claim: a change the file's review approves."""
@@ -389,6 +499,32 @@ class _Loader:
         except services.WorkflowError as refused:
             self.fail(where, refused.message)
         self.report.record("evidence", "created")
+
+
+def _parents_first(entries: list, parent_key: str, fail) -> list:
+    """Entries ordered so that each one's parent (by slug) comes before it."""
+    by_slug = {entry.get("slug"): entry for entry in entries if isinstance(entry, dict)}
+    ordered, placed = [], set()
+
+    def place(entry, path):
+        slug = entry.get("slug")
+        if slug in placed:
+            return
+        if slug in path:
+            loop = " → ".join([*path[path.index(slug) :], slug])
+            fail(f"speaker {slug!r}", f"affiliations go round in a circle: {loop}")
+        parent = by_slug.get(entry.get(parent_key))
+        if parent is not None:
+            place(parent, [*path, slug])
+        placed.add(slug)
+        ordered.append(entry)
+
+    for entry in entries:
+        if isinstance(entry, dict):
+            place(entry, [])
+        else:
+            ordered.append(entry)
+    return ordered
 
 
 def _differs(row, name: str, value) -> bool:

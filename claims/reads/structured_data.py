@@ -15,14 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from claims.choices import ClaimStatus
 from claims.models import Claim, Speaker
 
-RATINGS = {
-    ClaimStatus.AGREEMENT: (
-        3,
-        "Agreement: supported by two or more independent publishers, contradicted by none",
-    ),
-    ClaimStatus.UNVERIFIED: (2, "Unverified: not yet supported by two independent publishers"),
-    ClaimStatus.CONTRADICTION: (1, "Contradiction: sources both support and contradict it"),
-}
+# schema.org numbers for our statuses; the words come from the status rule's own module.
+RATING_VALUES = {ClaimStatus.AGREEMENT: 3, ClaimStatus.UNVERIFIED: 2, ClaimStatus.CONTRADICTION: 1}
 
 # Characters that could end a <script> block or start markup, escaped inside JSON strings.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -40,8 +34,9 @@ def _speaker(speaker: Speaker | None) -> dict | None:
 
 
 def claim_review(claim: Claim, *, url: str, base_url: str, absolute) -> dict:
-    """The ClaimReview object for a published claim; `absolute` turns a path into a URL."""
-    value, words = RATINGS[ClaimStatus(claim.status)]
+    """The ClaimReview object for a published claim (with its evidence prefetched); `absolute`
+    turns a path into a URL. The rating's explanation is the status rule's own reason."""
+    reason = claim.reason
     appearances = []
     for evidence in claim.evidence.all():
         if evidence.stance != "supports":
@@ -74,10 +69,11 @@ def claim_review(claim: Claim, *, url: str, base_url: str, absolute) -> dict:
         "author": organisation(base_url),
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": value,
+            "ratingValue": RATING_VALUES[ClaimStatus(claim.status)],
             "bestRating": 3,
             "worstRating": 1,
-            "alternateName": words,
+            "alternateName": f"{reason.label}: {reason.meaning}",
+            "ratingExplanation": reason.summary(),
         },
         "itemReviewed": item_reviewed,
     }

@@ -55,6 +55,7 @@ MESSAGE_CHANGED_SINCE = (
     "Reject this change, and propose again from what the record says now if it is still needed."
 )
 MESSAGE_ALREADY_EVIDENCE = "This quote is already evidence for the claim: reject the change."
+MESSAGE_ALREADY_REMOVED = "This quote is no longer evidence for the claim: reject the change."
 MESSAGE_CLAIM_NOT_PUBLISHED = (
     "This claim is {state}: change requests correct published claims. A draft is edited "
     "directly; a claim in review is sent back first; a withdrawn or rejected one is not changed."
@@ -88,14 +89,18 @@ def _evidence_update(
     )
 
 
-# A change to a published claim may add a quote to its evidence: {"excerpt": id, "stance", "note"}.
+# A change to a published claim may add a quote to its evidence: {"excerpt": id, "stance", "note"},
+# or take one away: {"excerpt": id} (a quote read out of context, or credited to the wrong voice).
 ADD_EVIDENCE = "add_evidence"
+REMOVE_EVIDENCE = "remove_evidence"
+EVIDENCE_CHANGES = (ADD_EVIDENCE, REMOVE_EVIDENCE)
 
 
 def _claim_update(
     *, claim: Claim, by: Actor, approval: ChangeRequest | None, reason: str = "", **changes
 ):
     added = changes.pop(ADD_EVIDENCE, None)
+    removed = changes.pop(REMOVE_EVIDENCE, None)
     if changes:
         claim = claim_services.claim_update(
             claim=claim, by=by, expected_version=NO_VERSION_CHECK, approval=approval, **changes
@@ -106,6 +111,13 @@ def _claim_update(
             excerpt=Excerpt.objects.get(pk=added["excerpt"]),
             stance=added["stance"],
             note=added.get("note", ""),
+            by=by,
+            expected_version=NO_VERSION_CHECK,
+            approval=approval,
+        )
+    if removed:
+        claim_services.evidence_remove(
+            evidence=claim.evidence.get(excerpt_id=removed["excerpt"]),
             by=by,
             expected_version=NO_VERSION_CHECK,
             approval=approval,
@@ -161,12 +173,17 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by: Acto
     _check_comment(reason, "reason")
     target = model.objects.get(pk=target.pk)
     _refuse_unless_published_claim(target)
+    if isinstance(target, Excerpt):
+        changes = source_services.with_implied_voice(target, changes)
     added = _added_evidence(target, changes.pop(ADD_EVIDENCE, None))
+    removed = _removed_evidence(target, changes.pop(REMOVE_EVIDENCE, None))
     values = {name: _validated(model, name, value) for name, value in changes.items()}
     changed = changed_fields(target, values)
     _check_record(target, changed)
     if added:
         changed[ADD_EVIDENCE] = added
+    if removed:
+        changed[REMOVE_EVIDENCE] = removed
     if not changed:
         raise ValidationError(MESSAGE_NOTHING_TO_CHANGE)
     request = ChangeRequest(
@@ -175,7 +192,7 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by: Acto
         target_label=str(target)[:300],
         changes={name: _stored(value) for name, value in changed.items()},
         previous={
-            name: None if name == ADD_EVIDENCE else _stored(getattr(target, name))
+            name: None if name in EVIDENCE_CHANGES else _stored(getattr(target, name))
             for name in changed
         },
         reason=reason.strip(),
@@ -252,6 +269,19 @@ def _added_evidence(target, added) -> dict | None:
     return {"excerpt": excerpt_id, "stance": stance, "note": note}
 
 
+def _removed_evidence(target, removed) -> dict | None:
+    """A quote to take from a published claim's evidence, checked now."""
+    if removed is None:
+        return None
+    if not isinstance(target, Claim):
+        raise ValidationError({"changes": "Only a claim's change can remove evidence."})
+    excerpt = removed.get("excerpt") if isinstance(removed, dict) else None
+    excerpt_id = excerpt.pk if isinstance(excerpt, models.Model) else excerpt
+    if not _is_id(excerpt_id) or not target.evidence.filter(excerpt_id=excerpt_id).exists():
+        raise ValidationError({"changes": f"Excerpt {excerpt_id!r} is not evidence for the claim."})
+    return {"excerpt": excerpt_id}
+
+
 def _private_fields(model) -> set[str]:
     """Fields a change request may carry along with public ones (an edit touches both)."""
     editable = {
@@ -261,7 +291,7 @@ def _private_fields(model) -> set[str]:
         SourceItem: source_services.SOURCE_ITEM_FIELDS,
         Excerpt: source_services.EXCERPT_FIELDS,
         Dispute: claim_services.DISPUTE_FIELDS,
-        Claim: (*claim_services.CLAIM_CONTENT_FIELDS, ADD_EVIDENCE),
+        Claim: (*claim_services.CLAIM_CONTENT_FIELDS, *EVIDENCE_CHANGES),
         Evidence: ("stance", "note"),
     }
     return set(editable[model])
@@ -291,7 +321,7 @@ def change_approve(*, change: ChangeRequest, by: Actor, comment: str = "") -> Ch
     touched_before = published_claim_ids(target)
     try:
         values = {
-            name: value if name == ADD_EVIDENCE else _validated(model, name, value)
+            name: value if name in EVIDENCE_CHANGES else _validated(model, name, value)
             for name, value in current.changes.items()
         }
     except ValidationError as gone:
@@ -312,7 +342,7 @@ def change_approve(*, change: ChangeRequest, by: Actor, comment: str = "") -> Ch
 def _refuse_if_changed_since_proposed(change: ChangeRequest, target) -> None:
     """The reviewer approves what they saw: if the record moved on since, nothing is applied."""
     for name, then in change.previous.items():
-        if name == ADD_EVIDENCE:
+        if name in EVIDENCE_CHANGES:
             continue
         now = _stored(getattr(target, name))
         if now != then:
@@ -320,6 +350,9 @@ def _refuse_if_changed_since_proposed(change: ChangeRequest, target) -> None:
     added = change.changes.get(ADD_EVIDENCE)
     if added and target.evidence.filter(excerpt_id=added["excerpt"]).exists():
         raise EditConflict(MESSAGE_ALREADY_EVIDENCE)
+    removed = change.changes.get(REMOVE_EVIDENCE)
+    if removed and not target.evidence.filter(excerpt_id=removed["excerpt"]).exists():
+        raise EditConflict(MESSAGE_ALREADY_REMOVED)
 
 
 @transaction.atomic

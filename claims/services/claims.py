@@ -189,8 +189,15 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, by: Actor, expected_version: ExpectedVersion) -> None:
-    current = _locked(evidence.claim, expected_version, None)
+def evidence_remove(
+    *,
+    evidence: Evidence,
+    by: Actor,
+    expected_version: ExpectedVersion,
+    approval: ChangeRequest | None = None,
+) -> None:
+    """Untie a quote from a claim; a published claim's only by an approved change request."""
+    current = _locked(evidence.claim, expected_version, approval)
     delete_with_history(evidence, by=by)
     _record_evidence_change(current, by, f"evidence removed: excerpt {evidence.excerpt_id}")
 

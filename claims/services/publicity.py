@@ -19,12 +19,13 @@ from claims.models import (
     Speaker,
 )
 from claims.services.common import Actor, NeedsReview, changed_fields, save_with_history
+from claims.services.voices import members_of
 
 # The fields of each kind of record that readers see on a published claim, its dispute, its
 # quotes and their sources.
 PUBLIC_FIELDS = {
-    Publisher: ("name", "slug", "url", "part_of"),
-    Speaker: ("name", "slug", "kind", "description"),
+    Publisher: ("name", "slug", "url", "part_of", "organisation"),
+    Speaker: ("name", "slug", "kind", "description", "affiliation"),
     Source: (
         "title",
         "slug",
@@ -37,7 +38,7 @@ PUBLIC_FIELDS = {
         "language",
     ),
     SourceItem: ("heading", "published_on", "kind"),
-    Excerpt: ("speaker",),
+    Excerpt: ("speaker", "voice", "via"),
     Dispute: ("question", "slug", "summary"),
     Claim: ("text", "slug", "dispute", "speaker"),
     Evidence: ("stance", "note"),
@@ -59,7 +60,14 @@ def touched_claims(instance) -> Q:
     if isinstance(instance, Dispute):
         return Q(dispute=instance)
     if isinstance(instance, Speaker):
-        return Q(speaker=instance) | Q(evidence__excerpt__speaker=instance)
+        # Its members' claims and quotes too: their voice passes through it.
+        speakers, publishers = members_of(speaker=instance)
+        return (
+            Q(speaker__in=speakers)
+            | Q(evidence__excerpt__speaker__in=speakers)
+            | Q(evidence__excerpt__via=instance)
+            | Q(evidence__excerpt__source__publisher__in=publishers)
+        )
     if isinstance(instance, Excerpt):
         return Q(evidence__excerpt=instance)
     if isinstance(instance, SourceItem):
@@ -67,9 +75,8 @@ def touched_claims(instance) -> Q:
     if isinstance(instance, Source):
         return Q(evidence__excerpt__source=instance)
     if isinstance(instance, Publisher):
-        return Q(evidence__excerpt__source__publisher=instance) | Q(
-            evidence__excerpt__source__publisher__part_of=instance
-        )
+        _, publishers = members_of(publisher=instance)
+        return Q(evidence__excerpt__source__publisher__in=publishers)
     raise TypeError(f"{type(instance).__name__} is not ledger material")
 
 

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from claims.choices import SourceKind, SpeakerKind
+from claims.choices import SourceKind, SpeakerKind, VoiceKind
 from claims.models import ChangeRequest, Excerpt, Publisher, Source, SourceItem, Speaker
 from claims.rules import anchoring
 from claims.services.common import (
     Actor,
+    changed_fields,
     delete_with_history,
     insert_with_free_slug,
     refuse_unknown_fields,
@@ -27,6 +28,7 @@ from claims.services.common import (
 )
 from claims.services.publicity import apply_edit, claims_showing
 from claims.services.statuses import claim_statuses_refresh
+from claims.services.voices import refuse_affiliation_loop, voice_roots_refresh
 
 MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
@@ -43,8 +45,10 @@ MESSAGE_TEXT_FROZEN = (
     "Ingest the new version as a new source instead."
 )
 
-PUBLISHER_FIELDS = ("name", "slug", "url", "description", "part_of")
-SPEAKER_FIELDS = ("name", "slug", "kind", "description")
+PUBLISHER_FIELDS = ("name", "slug", "url", "description", "part_of", "organisation")
+SPEAKER_FIELDS = ("name", "slug", "kind", "description", "affiliation")
+# Changing these moves whose voice a quote counts as, or how the reason names it.
+VOICE_FIELDS = {"name", "part_of", "organisation", "affiliation"}
 SOURCE_FIELDS = (
     "title",
     "slug",
@@ -59,7 +63,7 @@ SOURCE_FIELDS = (
     "original_filename",
 )
 SOURCE_ITEM_FIELDS = ("heading", "published_on", "kind")
-EXCERPT_FIELDS = ("speaker",)
+EXCERPT_FIELDS = ("speaker", "voice", "via")
 
 
 # -- publishers ---------------------------------------------------------------------------------
@@ -74,6 +78,7 @@ def publisher_create(
     url: str = "",
     description: str = "",
     part_of: Publisher | None = None,
+    organisation: Speaker | None = None,
 ) -> Publisher:
     publisher = Publisher(
         name=name,
@@ -81,8 +86,11 @@ def publisher_create(
         url=url,
         description=description,
         part_of=part_of,
+        organisation=organisation,
     )
     insert_with_free_slug(publisher, by=by, slug_from=None if slug else name, exclude=[])
+    voice_roots_refresh(by=by, reason=f"new publisher {publisher.slug}")
+    publisher.refresh_from_db(fields=["voice_root", "voice_root_name"])
     return publisher
 
 
@@ -109,18 +117,28 @@ def publisher_update(
     reason: str = "",
     **changes,
 ):
-    """Change a publisher. Changing what it is part of changes who counts as independent, so
-    every claim quoting it or its outlets has its status recomputed, in this transaction."""
+    """Change a publisher. Changing what it is part of or whose voice it is changes who counts
+    as independent, so every claim quoting it or its outlets has its status recomputed, in this
+    transaction."""
     refuse_unknown_fields(changes, PUBLISHER_FIELDS)
     current = Publisher.objects.select_for_update().get(pk=publisher.pk)
     changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
-    if "part_of" in changed:
-        claim_statuses_refresh(
-            claim_ids=claims_showing(current),
-            by=by,
-            reason=f"publisher {current.slug} is now part of {current.part_of or 'no other'}",
-        )
+    if VOICE_FIELDS & set(changed):
+        voice_roots_refresh(by=by, reason=_voice_moved(current, changed))
+        current.refresh_from_db(fields=["voice_root", "voice_root_name"])
     return current
+
+
+def _voice_moved(voice: Publisher | Speaker, changed: dict) -> str:
+    """Why statuses moved, as their history rows say it."""
+    kind = voice._meta.model_name
+    if "part_of" in changed:
+        return f"{kind} {voice.slug} is now part of {voice.part_of or 'no other'}"
+    if "organisation" in changed:
+        return f"{kind} {voice.slug} now speaks for {voice.organisation or 'itself'}"
+    if "affiliation" in changed:
+        return f"{kind} {voice.slug} now belongs to {voice.affiliation or 'no organisation'}"
+    return f"{kind} {voice.slug} is now named {voice.name}"
 
 
 @transaction.atomic
@@ -134,15 +152,24 @@ def publisher_delete(*, publisher: Publisher, by: Actor) -> None:
 
 @transaction.atomic
 def speaker_create(
-    *, name: str, by: Actor, slug: str = "", kind: str = SpeakerKind.PERSON, description: str = ""
+    *,
+    name: str,
+    by: Actor,
+    slug: str = "",
+    kind: str = SpeakerKind.PERSON,
+    description: str = "",
+    affiliation: Speaker | None = None,
 ) -> Speaker:
     speaker = Speaker(
         name=name,
         slug=slug or unique_slug(Speaker, name),
         kind=kind,
         description=description,
+        affiliation=affiliation,
     )
     insert_with_free_slug(speaker, by=by, slug_from=None if slug else name, exclude=[])
+    voice_roots_refresh(by=by, reason=f"new speaker {speaker.slug}")
+    speaker.refresh_from_db(fields=["voice_root", "voice_root_name"])
     return speaker
 
 
@@ -155,9 +182,16 @@ def speaker_update(
     reason: str = "",
     **changes,
 ):
+    """Change a speaker. A new affiliation is refused if it would close a loop; it, or a new
+    name, moves the voices of the speaker and its members, and the statuses that follow."""
     refuse_unknown_fields(changes, SPEAKER_FIELDS)
     current = Speaker.objects.select_for_update().get(pk=speaker.pk)
-    apply_edit(current, changes, by=by, approval=approval, reason=reason)
+    if "affiliation" in changes:
+        refuse_affiliation_loop(speaker=current, affiliation=changes["affiliation"])
+    changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
+    if VOICE_FIELDS & set(changed):
+        voice_roots_refresh(by=by, reason=_voice_moved(current, changed))
+        current.refresh_from_db(fields=["voice_root", "voice_root_name"])
     return current
 
 
@@ -311,16 +345,25 @@ def excerpt_create(
     quote: str,
     by: Actor,
     speaker: Speaker | None = None,
+    voice: str | None = None,
+    via: Speaker | None = None,
     near: int | None = None,
     prefix: str | None = None,
 ) -> Excerpt:
     """Cut an excerpt out of `source` from a quote an editor typed, pasted or selected.
 
     The quote is anchored (exactly, or allowing typographic variants); what is stored is the
-    source's own text at the offsets found. The same span quoted twice is the same excerpt; a
-    different speaker for it is a change of attribution (`excerpt_update`), under its rules.
+    source's own text at the offsets found. The voice is whose assertion the words are: without
+    one, the publisher's own if no speaker is named, else the speaker's, quoted directly. The
+    same span quoted twice is the same excerpt; a different voice for it is a change of
+    attribution (`excerpt_update`), under its rules.
     Raises `anchoring.AnchoringError` (with the nearest real passage) or `ValidationError`.
     """
+    # An existing quote keeps its voice unless one is given; a new one gets the default.
+    restated = {"speaker": speaker, "voice": voice, "via": via} if voice else {"speaker": speaker}
+    if voice is None:
+        voice = VoiceKind.QUOTE if speaker is not None else VoiceKind.OWN
+    attribution = {"speaker": speaker, "voice": voice, "via": via}
     source = lock_source(source)
     found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
     item = _item_holding(source, found.start, found.end)
@@ -334,12 +377,12 @@ def excerpt_create(
             prefix=found.prefix,
             suffix=found.suffix,
             item=item,
-            speaker=speaker,
+            **attribution,
         )
         excerpt.full_clean()
         save_with_history(excerpt, by=by)
-    elif speaker is not None and excerpt.speaker_id != speaker.pk:
-        excerpt = excerpt_update(excerpt=excerpt, by=by, speaker=speaker)
+    elif (speaker is not None or restated.get("voice")) and changed_fields(excerpt, restated):
+        excerpt = excerpt_update(excerpt=excerpt, by=by, **restated)
     return excerpt
 
 
@@ -361,17 +404,34 @@ def excerpt_update(
     reason: str = "",
     **changes,
 ) -> Excerpt:
-    """Change whose words a quote reports. Its text and offsets never change."""
+    """Change whose words a quote reports (its voice, speaker, intermediary). Its text and
+    offsets never change. A new speaker alone implies the voice (`with_implied_voice`)."""
     refuse_unknown_fields(changes, EXCERPT_FIELDS)
     current = Excerpt.objects.select_for_update().get(pk=excerpt.pk)
+    changes = with_implied_voice(current, changes)
     changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
-    if "speaker" in changed:
+    if {"speaker", "voice"} & set(changed):
         claim_statuses_refresh(
             claim_ids=claims_showing(current),
             by=by,
-            reason=f"excerpt {current.pk} now reports {current.speaker or 'no one else'}",
+            reason=f"excerpt {current.pk} now reports {current.speaker} ({current.voice})"
+            if current.is_reported
+            else f"excerpt {current.pk} is now its publisher's own reporting",
         )
     return current
+
+
+def with_implied_voice(excerpt: Excerpt, changes: dict) -> dict:
+    """A change of speaker that names no voice implies one: naming a speaker for the publisher's
+    own words makes them that speaker's direct quote; removing the speaker makes reported words
+    the publisher's own (and drops the intermediary). An explicit voice is kept as given."""
+    if "speaker" not in changes or "voice" in changes:
+        return changes
+    if changes["speaker"] is None:
+        return {**changes, "voice": VoiceKind.OWN, "via": None}
+    if excerpt.voice == VoiceKind.OWN:
+        return {**changes, "voice": VoiceKind.QUOTE}
+    return changes
 
 
 @transaction.atomic

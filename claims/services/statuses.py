@@ -1,9 +1,8 @@
 """Statuses are never stale: every write that changes an input of the status rule calls here.
 
-The inputs are a claim's evidence (which excerpts, which stance), each excerpt's source and
-speaker, each source's publisher, and each publisher's "part of". (Today's rule counts
-publishers; the speaker is refreshed on too, so that a rule counting voices needs no new wiring.)
-`claim_statuses_refresh`
+The inputs are a claim's evidence (which excerpts, which stance), each excerpt's voice, speaker
+and source, each source's publisher, the claim's speaker (the claimant), and the roots of every
+speaker and publisher (`claims.services.voices`). `claim_statuses_refresh`
 recomputes the claims a change touches, in the caller's transaction, and stores each new status
 as a new version of the claim with a history row that says why.
 """
@@ -26,25 +25,27 @@ CHANGE_REASON_MAX_LENGTH = 100
 
 
 def computed_statuses(claim_ids: Iterable[int]) -> dict[int, str]:
-    """The status each of these claims' evidence gives it now, in one query."""
-    supporting: dict[int, set[Hashable]] = defaultdict(set)
-    contradicting: dict[int, int] = defaultdict(int)
-    claim_ids = set(claim_ids)
-    for claim_id, stance, publisher_key in (
-        Evidence.objects.filter(claim_id__in=claim_ids)
-        .with_independence_key()
-        .values_list("claim_id", "stance", "independence_key")
+    """The status each of these claims' evidence gives it now, in two queries."""
+    voices: dict[str, dict[int, set[Hashable]]] = {
+        Stance.SUPPORTS: defaultdict(set),
+        Stance.CONTRADICTS: defaultdict(set),
+    }
+    claimants = dict(
+        Claim.objects.filter(pk__in=set(claim_ids)).values_list("pk", "speaker__voice_root")
+    )
+    for claim_id, stance, root in (
+        Evidence.objects.filter(claim_id__in=claimants)
+        .with_voice_root()
+        .values_list("claim_id", "stance", "voice_root")
     ):
-        if stance == Stance.SUPPORTS:
-            supporting[claim_id].add(publisher_key)
-        else:
-            contradicting[claim_id] += 1
+        voices[stance][claim_id].add(root)
     return {
         claim_id: compute_status(
-            supporting_publishers=supporting[claim_id],
-            contradicting_excerpts=contradicting[claim_id],
+            supporting=voices[Stance.SUPPORTS][claim_id],
+            contradicting=voices[Stance.CONTRADICTS][claim_id],
+            claimant=claimant,
         )
-        for claim_id in claim_ids
+        for claim_id, claimant in claimants.items()
     }
 
 

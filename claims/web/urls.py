@@ -14,6 +14,7 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source_detail, name="source"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker"),
     path("facts/", views.facts, name="facts"),
+    path("methodology/", views.methodology, name="methodology"),
     path("search/", views.search, name="search"),
     path("feeds/claims.atom", views.public(ClaimFeed()), name="feed"),
     path("sitemap.xml", views.public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -13,10 +13,20 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from claims.choices import ClaimStatus
-from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source, Speaker
+from claims.models import (
+    Claim,
+    Dispute,
+    Evidence,
+    Excerpt,
+    Publisher,
+    ReviewState,
+    Source,
+    Speaker,
+)
 from claims.reads import structured_data
 from claims.reads.search import search as run_search
 from claims.rules import highlighting
+from claims.rules import status as status_rule
 from claims.web.filters import FactFilter
 
 
@@ -176,6 +186,32 @@ def speaker_detail(request, slug):
 def search(request):
     results = run_search(request.GET.get("q", ""))
     return render(request, "claims/search.html", {"results": results})
+
+
+@public
+def methodology(request):
+    """How statuses are decided, generated from the status rule's own constants, and which of
+    the published voices count as one."""
+    shared_speakers = (
+        Speaker.objects.published().exclude(affiliation=None).order_by("voice_root_name", "name")
+    )
+    shared_publishers = (
+        Publisher.objects.filter(sources__in=Source.objects.published())
+        .exclude(part_of=None, organisation=None)
+        .distinct()
+        .order_by("voice_root_name", "name")
+    )
+    return render(
+        request,
+        "claims/methodology.html",
+        {
+            "principles": status_rule.PRINCIPLES,
+            "voice_kinds": status_rule.VOICE_KINDS.values(),
+            "needed": status_rule.INDEPENDENT_VOICES_FOR_AGREEMENT,
+            "shared_speakers": shared_speakers,
+            "shared_publishers": shared_publishers,
+        },
+    )
 
 
 @public

@@ -4,18 +4,21 @@ from django import template
 
 register = template.Library()
 
-# Pixels per independent publisher in the balance chart, and the longest a bar may grow.
+# Pixels per independent voice in the balance chart, and the longest a bar may grow.
 BAR_UNIT = 28
 BAR_MAX = 140
 
 
 @register.inclusion_tag("claims/_balance.svg")
 def balance_chart(claim):
-    """A small SVG: independent publishers supporting vs contradicting the claim."""
-    balance = claim.balance()
+    """A small SVG: the independent voices for and against the claim, as the rule counts them
+    (voices sharing a root count once)."""
+    reason = claim.reason
+    supporting, contradicting = len(reason.supporting), len(reason.contradicting)
     return {
         "claim": claim,
-        "balance": balance,
-        "support_width": min(balance.supporting * BAR_UNIT, BAR_MAX),
-        "contradict_width": min(balance.contradicting * BAR_UNIT, BAR_MAX),
+        "supporting": supporting,
+        "contradicting": contradicting,
+        "support_width": min(supporting * BAR_UNIT, BAR_MAX),
+        "contradict_width": min(contradicting * BAR_UNIT, BAR_MAX),
     }
