@@ -1,5 +1,6 @@
 """The curated Magnitsky ledger: real quotes from the five seed documents, and where they differ."""
 
+import json
 import re
 
 import yaml
@@ -153,3 +154,27 @@ def test_the_methodology_page_states_the_rule_in_its_own_words(client, seeded_le
         assert str(escape(words)) in page
     # Which published voices count together, from the ledger itself.
     assert "Bill Browder" in page and "Hermitage Capital Management" in page
+
+
+def test_the_reason_reaches_readers_the_api_and_claimreview_alike(seeded_ledger, client):
+    claim = Claim.objects.with_evidence().get(slug="died-of-natural-causes")
+    reason = claim.reason
+    assert reason.status == claim.status == "contradiction"
+
+    page = client.get(claim.get_absolute_url()).content.decode()
+    assert "Why this status" in page
+    for group in (*reason.supporting, *reason.contradicting):
+        assert str(escape(group.describe())) in page
+
+    api = client.get(f"/api/v1/claims/{claim.pk}/", HTTP_ACCEPT="application/json").json()
+    assert api["status_reason"] == reason.as_data()
+    (russian,) = api["status_reason"]["supporting"]
+    assert russian["claimant"] and {v["name"] for v in russian["voices"]} == {
+        "Vladimir Putin",
+        "Russian government / Russian authorities",
+    }
+
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    rating = json.loads(block)["reviewRating"]
+    assert rating["ratingExplanation"] == reason.summary()
+    assert rating["alternateName"].startswith("Contradiction: The sources disagree")

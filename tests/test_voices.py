@@ -195,3 +195,22 @@ def test_a_new_affiliation_closes_a_loop_exactly_when_roots_would_fail(parents, 
         assert loop is None
     except independence.AffiliationLoop:
         assert loop is not None and loop[0] == loop[-1] == node
+
+
+@pytest.mark.django_db
+def test_naming_the_claimant_recomputes_the_status():
+    browder = factories.speaker("Bill Browder")
+    claim = factories.claim("The arrest was retribution.", review_state="draft")
+    said, own = "Browder said it was.", "Our reporting agrees."
+    factories.evidence(claim, factories.source(said), said, speaker_=browder)
+    factories.evidence(claim, factories.source(own), own)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.AGREEMENT  # Browder and a paper: two voices
+
+    claim = services.claim_update(
+        claim=claim, speaker=browder, by=factories.author(), expected_version=claim.version
+    )
+    # Browder's claim now: his own words show he makes it; one paper is not agreement.
+    assert claim.status == ClaimStatus.UNVERIFIED
+    assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == claim.status
+    assert list(find_problems()) == []

@@ -568,7 +568,10 @@ class ChangeRequestWriteSerializer(InputSerializer):
         allow_empty=False,
         help_text=(
             "The new value of each field (references by id, dates as YYYY-MM-DD). A claim's "
-            'change may add a quote: {"add_evidence": {"excerpt": 7, "stance": "supports"}}.'
+            'change may add a quote: {"add_evidence": {"excerpt": 7, "stance": "supports"}}, '
+            'or take one away: {"remove_evidence": {"excerpt": 7}}. An excerpt\'s change may set '
+            "its voice, speaker and via (a new speaker alone implies a direct quote; no speaker, "
+            "the publisher's own words)."
         ),
     )
     reason = serializers.CharField(max_length=5000, help_text="Why: readers see it on the record.")

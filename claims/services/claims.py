@@ -26,7 +26,7 @@ from claims.services.common import (
     unique_slug,
 )
 from claims.services.publicity import apply_edit, approves, refuse_unreviewed_public_change
-from claims.services.statuses import computed_statuses
+from claims.services.statuses import claim_statuses_refresh, computed_statuses
 
 
 class NotEditable(WorkflowError):
@@ -129,6 +129,12 @@ def claim_update(
         by=by,
         reason=f"correction approved: {approval.reason}" if approval else "",
     )
+    if "speaker" in changed:
+        # The claimant is an input of the status rule: their own voice never corroborates.
+        claim_statuses_refresh(
+            claim_ids=[current.pk], by=by, reason=f"claimant is now {current.speaker or 'no one'}"
+        )
+        current.refresh_from_db()
     return current
 
 
