@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
 from claims.choices import ClaimStatus, ReviewState, Stance, VoiceKind
@@ -125,7 +124,8 @@ class ClaimQuerySet(models.QuerySet):
         the count towards agreement.
         """
         root = voice_root("evidence__excerpt")
-        claimant = Coalesce(F("speaker__voice_root"), Value(""))
+        # No claimant: the comparison is with NULL, never true, so every root counts.
+        claimant = F("speaker__voice_root")
         supporting = Q(evidence__stance=Stance.SUPPORTS)
         return self.annotate(
             supporting_voices=Count(root, filter=supporting, distinct=True),
@@ -159,11 +159,13 @@ class ClaimQuerySet(models.QuerySet):
         return self.published().filter(status=ClaimStatus.AGREEMENT)
 
     def supported_by(self, publisher):
-        """Claims that `publisher` (or an outlet that is part of it) supports with a quote."""
+        """Claims that `publisher` (or an outlet that is part of it) supports in its own voice:
+        reporting someone else's words is not supporting them."""
         return self.filter(
             Q(evidence__excerpt__source__publisher=publisher)
             | Q(evidence__excerpt__source__publisher__part_of=publisher),
             evidence__stance=Stance.SUPPORTS,
+            evidence__excerpt__voice=VoiceKind.OWN,
         ).distinct()
 
     def with_evidence_matching(self, *, source=None, publisher=None, stance=None):
@@ -230,7 +232,23 @@ class SpeakerQuerySet(models.QuerySet):
 
         claims = Claim.objects.published().filter(speaker=OuterRef("pk"))
         quotes = Excerpt.objects.published().filter(speaker=OuterRef("pk"))
-        return self.filter(Q(Exists(claims)) | Q(Exists(quotes)))
+        # Also those readers meet as the organisation of a published voice, or as the
+        # intermediary of a published quote: every name the pages and the API show links.
+        members = Excerpt.objects.published().filter(speaker__affiliation=OuterRef("pk"))
+        claimants = Claim.objects.published().filter(speaker__affiliation=OuterRef("pk"))
+        relayed = Excerpt.objects.published().filter(via=OuterRef("pk"))
+        speaking_for = Excerpt.objects.published().filter(
+            Q(source__publisher__organisation=OuterRef("pk"))
+            | Q(source__publisher__part_of__organisation=OuterRef("pk"))
+        )
+        return self.filter(
+            Q(Exists(claims))
+            | Q(Exists(quotes))
+            | Q(Exists(members))
+            | Q(Exists(claimants))
+            | Q(Exists(relayed))
+            | Q(Exists(speaking_for))
+        )
 
     def visible_to(self, user):
         return self if sees_unpublished(user) else self.published()

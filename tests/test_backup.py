@@ -236,7 +236,7 @@ def test_the_dump_covers_every_model_of_the_claims_app_and_accounts(ledger):
 
     claims_models = {model._meta.label_lower for model in ledger_models()}
     assert claims_models | {"auth.user", "auth.group"} == set(header["models"])
-    assert (header["format"], header["version"]) == ("claim-ledger", 1)
+    assert (header["format"], header["version"]) == ("claim-ledger", backup.VERSION)
 
 
 # -- refusals: nothing is half-imported -------------------------------------------------------
@@ -280,9 +280,9 @@ def resign_after_moving_an_excerpt(lines: list[bytes]) -> tuple[bytes, str]:
 
 def another_format_version(lines: list[bytes]) -> tuple[bytes, str]:
     header = json.loads(lines[0])
-    header["version"] = 2
+    header["version"] = backup.VERSION + 1
     lines[0] = backup.canonical_json(header) + b"\n"
-    return b"".join(lines), "format version 2"
+    return b"".join(lines), f"format version {backup.VERSION + 1}"
 
 
 def not_a_dump(lines: list[bytes]) -> tuple[bytes, str]:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils.html import escape
 
 from claims.choices import VoiceKind
-from claims.models import Claim, Dispute, Evidence, Excerpt, ReviewState, Source
+from claims.models import Claim, Dispute, Evidence, Excerpt, Publisher, ReviewState, Source
 from claims.ops.loader import load_ledger
 
 
@@ -178,3 +178,32 @@ def test_the_reason_reaches_readers_the_api_and_claimreview_alike(seeded_ledger,
     rating = json.loads(block)["reviewRating"]
     assert rating["ratingExplanation"] == reason.summary()
     assert rating["alternateName"].startswith("Contradiction: The sources disagree")
+
+
+def test_every_voice_the_pages_name_has_a_page(seeded_ledger, client):
+    """Organisations and intermediaries are named on claim pages and in the API: each links."""
+    for slug in ("interfax", "open-russia", "norwegian-government", "hermitage-capital"):
+        page = client.get(f"/speakers/{slug}/")
+        assert page.status_code == 200, slug
+        api = client.get(f"/api/v1/speakers/{slug}/", HTTP_ACCEPT="application/json")
+        assert api.status_code == 200, slug
+    members = client.get("/speakers/hermitage-capital/").content.decode()
+    assert "Bill Browder" in members
+
+
+def test_a_publisher_supports_a_fact_only_in_its_own_voice(seeded_ledger):
+    times = Publisher.objects.get(slug="the-moscow-times")
+    for claim in Claim.objects.verified().supported_by(times):
+        own = claim.evidence.filter(
+            stance="supports", excerpt__voice=VoiceKind.OWN, excerpt__source__publisher=times
+        )
+        assert own.exists(), claim.slug
+    reported_only = Claim.objects.filter(
+        evidence__stance="supports", evidence__excerpt__source__publisher=times
+    ).exclude(
+        evidence__stance="supports",
+        evidence__excerpt__source__publisher=times,
+        evidence__excerpt__voice=VoiceKind.OWN,
+    )
+    assert reported_only.exists()  # claims it only reports others' words for
+    assert not Claim.objects.supported_by(times).filter(pk__in=reported_only).exists()

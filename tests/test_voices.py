@@ -214,3 +214,44 @@ def test_naming_the_claimant_recomputes_the_status():
     assert claim.status == ClaimStatus.UNVERIFIED
     assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == claim.status
     assert list(find_problems()) == []
+
+
+@pytest.mark.django_db
+def test_the_speakers_list_does_not_query_per_affiliated_speaker(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/speakers/", HTTP_ACCEPT="application/json")
+            assert response.status_code == 200
+        return len(captured)
+
+    def quoted_member_of(organisation):
+        member = factories.speaker(affiliation=organisation)
+        claim = factories.claim()
+        text = f"{member.name} said so."
+        factories.evidence(claim, factories.source(text), text, speaker_=member)
+        return member
+
+    organisation = factories.speaker("The Organisation")
+    quoted_member_of(organisation)
+    few = queries()
+    for _ in range(6):
+        quoted_member_of(factories.speaker())
+    assert queries() == few
+
+
+@pytest.mark.django_db
+def test_a_proposed_affiliation_that_closes_a_loop_is_refused_when_proposed():
+    hermitage = factories.speaker("Hermitage")
+    browder = factories.speaker("Bill Browder", affiliation=hermitage)
+    claim = factories.claim(speaker=hermitage)
+    factories.evidence(claim, factories.source("Own words."), "Own words.")
+    with pytest.raises(ValidationError, match="Hermitage → Bill Browder → Hermitage"):
+        services.change_propose(
+            target=hermitage,
+            changes={"affiliation": browder.pk},
+            reason="Belongs to Browder.",
+            by=factories.author(),
+        )

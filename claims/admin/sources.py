@@ -40,7 +40,7 @@ class PublisherAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["part_of", "organisation"]
-    list_select_related = ["part_of"]
+    list_select_related = ["part_of", "organisation"]
 
 
 @admin.register(Speaker)
@@ -50,6 +50,7 @@ class SpeakerAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     delete_service = service(lambda obj, **kw: services.speaker_delete(speaker=obj, **kw))
     service_fields = services.SPEAKER_FIELDS
     list_display = ["name", "kind", "affiliation", "voice_root_name", "description"]
+    list_select_related = ["affiliation"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}

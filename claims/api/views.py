@@ -261,7 +261,7 @@ class SourceViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        sources = Source.objects.select_related("publisher__part_of")
+        sources = Source.objects.select_related("publisher__part_of", "publisher__organisation")
         if self.action == "retrieve":
             sources = sources.prefetch_related("items")
         else:
@@ -371,7 +371,11 @@ class SpeakerViewSet(
     pagination_class = None
 
     def get_queryset(self):
-        return Speaker.objects.order_by("name").visible_to(self.request.user)
+        return (
+            Speaker.objects.select_related("affiliation")
+            .order_by("name")
+            .visible_to(self.request.user)
+        )
 
 
 class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -2,8 +2,7 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-from claims.rules.status import compute_status
+from django.utils import timezone
 
 
 def attribute_voices(apps, schema_editor):
@@ -35,13 +34,19 @@ def attribute_voices(apps, schema_editor):
         voices.setdefault(claim_id, {"supports": set(), "contradicts": set()})[stance].add(root)
     for claim in Claim.objects.select_related("speaker").iterator():
         found = voices.get(claim.pk, {"supports": set(), "contradicts": set()})
-        status = compute_status(
-            supporting=found["supports"],
-            contradicting=found["contradicts"],
-            claimant=claim.speaker.voice_root if claim.speaker_id else None,
-        )
+        # The rule as this migration knows it (claims.rules.status may change after it).
+        claimant = claim.speaker.voice_root if claim.speaker_id else None
+        if found["supports"] and found["contradicts"]:
+            status = "contradiction"
+        elif len(found["supports"] - {claimant}) >= 2:
+            status = "agreement"
+        else:
+            status = "unverified"
         if status != claim.status:
-            Claim.objects.filter(pk=claim.pk).update(status=status, version=claim.version + 1)
+            # A new version that API syncs (by updated_at) pick up.
+            Claim.objects.filter(pk=claim.pk).update(
+                status=status, version=claim.version + 1, updated_at=timezone.now()
+            )
 
 
 class Migration(migrations.Migration):

@@ -56,8 +56,10 @@ from claims.services.restore import memberships_restore, restored_rows_insert
 from ledger.cache import ledger_changed
 
 FORMAT = "claim-ledger"
-VERSION = 1
-SUPPORTED_VERSIONS = frozenset({1})
+# 2: voices (an excerpt's voice and intermediary, affiliations and stored roots; speakers
+# written before publishers, which may speak for one).
+VERSION = 2
+SUPPORTED_VERSIONS = frozenset({2})
 
 # In the order a restore writes them, so that every reference points backwards in the file.
 LEDGER_MODELS: tuple[type[models.Model], ...] = (

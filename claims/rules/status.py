@@ -170,6 +170,11 @@ class Reason:
         return sum(1 for group in self.supporting if not group.claimant)
 
     @property
+    def claimant_supports(self) -> bool:
+        """The claimant's own voice is among the support (it shows the claim is made)."""
+        return any(group.claimant for group in self.supporting)
+
+    @property
     def label(self) -> str:
         return STATUS_LABELS[self.status]
 
@@ -217,9 +222,8 @@ class Reason:
 
         if self.status == CONTRADICTION:
             return (
-                f"Contradiction: the sources disagree. For ({len(self.supporting)}): "
-                f"{listed(self.supporting)}. Against ({len(self.contradicting)}): "
-                f"{listed(self.contradicting)}."
+                f"Contradiction: the sources disagree. For: {listed(self.supporting)}. "
+                f"Against: {listed(self.contradicting)}."
             )
         if self.status == AGREEMENT:
             return (
@@ -236,7 +240,7 @@ class Reason:
         own = (
             f" The claimant's own statements ({self.claimant}) show that the claim is made, not "
             "that it is true."
-            if any(group.claimant for group in self.supporting)
+            if self.claimant_supports
             else ""
         )
         besides = " besides the claimant" if self.claimant else ""

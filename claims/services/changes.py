@@ -45,6 +45,7 @@ from claims.services.common import (
     save_with_history,
 )
 from claims.services.publicity import PUBLIC_FIELDS, SHOWN_STATES, published_claim_ids
+from claims.services.voices import refuse_affiliation_loop
 
 MESSAGE_TARGET_GONE = "The record this change is to no longer exists; reject the change."
 MESSAGE_REFERENCE_GONE = (
@@ -180,6 +181,8 @@ def change_propose(*, target: models.Model, changes: dict, reason: str, by: Acto
     values = {name: _validated(model, name, value) for name, value in changes.items()}
     changed = changed_fields(target, values)
     _check_record(target, changed)
+    if isinstance(target, Speaker) and "affiliation" in changed:
+        refuse_affiliation_loop(speaker=target, affiliation=changed["affiliation"])
     if added:
         changed[ADD_EVIDENCE] = added
     if removed:

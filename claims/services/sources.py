@@ -28,7 +28,7 @@ from claims.services.common import (
 )
 from claims.services.publicity import apply_edit, claims_showing
 from claims.services.statuses import claim_statuses_refresh
-from claims.services.voices import refuse_affiliation_loop, voice_roots_refresh
+from claims.services.voices import lock_voices, refuse_affiliation_loop, voice_roots_refresh
 
 MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
@@ -121,6 +121,7 @@ def publisher_update(
     as independent, so every claim quoting it or its outlets has its status recomputed, in this
     transaction."""
     refuse_unknown_fields(changes, PUBLISHER_FIELDS)
+    lock_voices()
     current = Publisher.objects.select_for_update().get(pk=publisher.pk)
     changed = apply_edit(current, changes, by=by, approval=approval, reason=reason)
     if VOICE_FIELDS & set(changed):
@@ -185,6 +186,7 @@ def speaker_update(
     """Change a speaker. A new affiliation is refused if it would close a loop; it, or a new
     name, moves the voices of the speaker and its members, and the statuses that follow."""
     refuse_unknown_fields(changes, SPEAKER_FIELDS)
+    lock_voices()
     current = Speaker.objects.select_for_update().get(pk=speaker.pk)
     if "affiliation" in changes:
         refuse_affiliation_loop(speaker=current, affiliation=changes["affiliation"])

@@ -11,6 +11,7 @@ of every claim whose voices moved.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 
 from claims.models import Claim, Publisher, Speaker
@@ -19,6 +20,22 @@ from claims.services.common import Actor
 from claims.services.statuses import claim_statuses_refresh
 
 MESSAGE_LOOP = "This affiliation would go round in a circle: {loop}. Nothing was changed."
+
+# Any key will do, as long as nothing else takes a transaction-level advisory lock with it.
+VOICES_LOCK = 0x766F69636573  # "voices"
+
+
+def lock_voices() -> None:
+    """Serialise changes to the affiliation forest until the transaction ends.
+
+    Two concurrent edits could each pass the loop check (A→B here, B→A there) or store roots
+    read from a graph the other is changing. On PostgreSQL a transaction-level advisory lock
+    makes them queue (it is re-entrant within one transaction); SQLite allows one writer at a
+    time anyway. Taken before any row lock, so that it cannot deadlock with them.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VOICES_LOCK])
 
 
 def _graph() -> tuple[dict[str, str | None], dict[str, str]]:
@@ -45,6 +62,7 @@ def _graph() -> tuple[dict[str, str | None], dict[str, str]]:
 
 def refuse_affiliation_loop(*, speaker: Speaker, affiliation: Speaker | None) -> None:
     """Refuse an affiliation that would make `speaker` belong, in the end, to itself."""
+    lock_voices()
     parents, names = _graph()
     loop = independence.loop_if(
         parents,
@@ -67,6 +85,7 @@ def voice_roots_refresh(*, by: Actor, reason: str) -> int:
 
     Returns how many claim statuses changed. Runs in the caller's transaction.
     """
+    lock_voices()
     roots = expected_roots()
     moved_speakers, moved_publishers = [], []
     for model, key_of, moved in (

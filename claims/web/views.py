@@ -6,7 +6,7 @@ Views parse the request, call a queryset or a read helper, and render; nothing h
 from functools import wraps
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -159,12 +159,13 @@ def facts(request):
 
 @public
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker, slug=slug)
+    shown = Speaker.objects.published().select_related("affiliation")
+    speaker = get_object_or_404(shown, slug=slug)
     asserted = Claim.objects.published().filter(speaker=speaker).with_evidence()
     quoted = (
         Excerpt.objects.published()
-        .filter(speaker=speaker)
-        .select_related("source__publisher", "item")
+        .filter(Q(speaker=speaker) | Q(via=speaker))
+        .select_related("source__publisher", "item", "speaker", "via")
         .prefetch_related(
             Prefetch(
                 "evidence",
@@ -173,12 +174,11 @@ def speaker_detail(request, slug):
         )
         .order_by("source__published_on", "start")
     )
-    if not asserted and not quoted:
-        raise Http404("Nothing published about this speaker.")
+    members = Speaker.objects.published().filter(affiliation=speaker).order_by("name")
     return render(
         request,
         "claims/speaker.html",
-        {"speaker": speaker, "asserted": asserted, "quoted": quoted},
+        {"speaker": speaker, "asserted": asserted, "quoted": quoted, "members": members},
     )
 
 

@@ -12,13 +12,14 @@ BAR_MAX = 140
 @register.inclusion_tag("claims/_balance.svg")
 def balance_chart(claim):
     """A small SVG: the independent voices for and against the claim, as the rule counts them
-    (voices sharing a root count once)."""
+    (voices sharing a root count once; the claimant's own is not counted for it)."""
     reason = claim.reason
-    supporting, contradicting = len(reason.supporting), len(reason.contradicting)
+    supporting, contradicting = reason.corroborating, len(reason.contradicting)
     return {
         "claim": claim,
         "supporting": supporting,
         "contradicting": contradicting,
+        "claimant_supports": reason.claimant_supports,
         "support_width": min(supporting * BAR_UNIT, BAR_MAX),
         "contradict_width": min(contradicting * BAR_UNIT, BAR_MAX),
     }
