@@ -1,5 +1,7 @@
 """The status rule: agreement, contradiction or unverified, from the voices of the evidence."""
 
+from pathlib import Path
+
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -7,7 +9,7 @@ from hypothesis import strategies as st
 
 from claims.choices import ClaimStatus, ReviewState, VoiceKind
 from claims.models import Claim
-from claims.rules.status import Voice, assess, compute_status
+from claims.rules.status import PRINCIPLES, Voice, assess, compute_status
 from tests import factories
 
 AGREEMENT, CONTRADICTION, UNVERIFIED = (
@@ -364,3 +366,12 @@ def test_stored_status_and_sql_twin_agree_with_the_rule_for_any_evidence(evidenc
         assert claim.status == rule_for(evidence, claimant)
         assert Claim.objects.with_computed_status().get(pk=claim.pk).computed_status == claim.status
         transaction.set_rollback(True)
+
+
+def test_the_readme_states_the_rule_in_the_rule_modules_own_words():
+    readme = " ".join(
+        line.strip().removeprefix("- ")
+        for line in (Path(__file__).parent.parent / "README.md").read_text().splitlines()
+    )
+    for principle in PRINCIPLES:
+        assert principle in readme

@@ -56,8 +56,9 @@ STATUS_MEANINGS = {
         "contradicts it. This is not a verdict that the claim is false."
     ),
     UNVERIFIED: (
-        "Not enough independent support and no contradiction: the ledger cannot yet say that "
-        "sources agree, and this is not a verdict either way."
+        "Neither agreement nor contradiction: fewer than two independent voices support the "
+        "claim and none contradicts it, or it is contradicted and nothing supports it. This is "
+        "not a verdict either way."
     ),
 }
 
