@@ -7,6 +7,7 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ledger import cache
+        from ledger import cache, credentials
 
         cache.connect_signals()
+        credentials.connect_signals()

@@ -113,6 +113,8 @@ class LedgerModel(models.Model):
             if field.name in (exclude or ()) or field.name in errors or not isinstance(value, str):
                 continue
             found = typed_text.problems(value, verbatim=field.name in self.verbatim_fields)
+            if isinstance(field, models.SlugField):
+                found += typed_text.slug_problems(value)
             if found:
                 errors[field.name] = found
         if errors:

@@ -51,7 +51,12 @@ def voice_root(path_to_excerpt: str) -> Case:
 
 class DisputeQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(published_q())
+        """Reviewed, and answered by at least one published claim: a question whose only
+        claims were withdrawn leaves the pages, the API and the sitemap."""
+        from claims.models import Claim
+
+        answered = Claim.objects.published().filter(dispute=OuterRef("pk"))
+        return self.filter(published_q(), Exists(answered))
 
     def visible_to(self, user):
         return self if sees_unpublished(user) else self.published()

@@ -50,3 +50,19 @@ def bad_request(request, exception=None):
         return JsonResponse({"detail": message}, status=status)
     page = render_to_string("400.html", {"status": status, "message": message})
     return HttpResponse(page, status=status)
+
+
+MESSAGE_SERVER_ERROR = (
+    "Something went wrong on our side and nothing was saved; it has been logged. Try again later."
+)
+
+
+def server_error(request):
+    """500s: JSON for API clients (who parse the body), a page of the ledger's for readers.
+
+    Rendered without the request's context: whatever failed may fail again there.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": MESSAGE_SERVER_ERROR}, status=500)
+    page = render_to_string("500.html", {"message": MESSAGE_SERVER_ERROR})
+    return HttpResponse(page, status=500)

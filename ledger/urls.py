@@ -14,3 +14,4 @@ urlpatterns = [
 ]
 handler404 = "ledger.errors.not_found"
 handler400 = "ledger.errors.bad_request"
+handler500 = "ledger.errors.server_error"

@@ -33,7 +33,7 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.rules import typed_text
+from claims.rules import anchoring, typed_text
 from tests import factories
 
 API = "/api/v1"
@@ -351,10 +351,11 @@ def build_hostile_ledger(payload: str, editor, reviewer) -> HostileLedger:
     quoted = services.speaker_create(
         name=fit(Speaker, "name", text), slug="hostile-quoted", description=text, by=editor
     )
+    quoted_words = verbatim[: anchoring.MAX_QUOTE_LENGTH]  # the payload, as long as a quote may be
     quotes = [
         services.excerpt_create(
             source=sources[0],
-            quote=verbatim,
+            quote=quoted_words,
             prefix="The report said: ",
             speaker=quoted,
             voice="paraphrase",
@@ -362,7 +363,7 @@ def build_hostile_ledger(payload: str, editor, reviewer) -> HostileLedger:
             by=editor,
         ),
         services.excerpt_create(
-            source=sources[1], quote=verbatim, prefix="The report said: ", by=editor
+            source=sources[1], quote=quoted_words, prefix="The report said: ", by=editor
         ),
     ]
 

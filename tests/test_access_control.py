@@ -402,11 +402,14 @@ def world(seeded_ledger, editor, other_editor, superuser):
     )
     publisher = Publisher.objects.first()
     speaker = Speaker.objects.first()
-    # A quote that occurs exactly once in the source, so the excerpt cell can be created.
+    # A quote that occurs exactly once in the source, inside one of its items, so the excerpt
+    # cell can be created.
+    spans = [(item.start, item.end) for item in source.items.all()]
     quote = next(
         source.text[start : start + 40]
-        for start in range(0, len(source.text) - 40, 97)
+        for start in range(spans[0][0], len(source.text) - 40, 97)
         if source.text.count(source.text[start : start + 40]) == 1
+        and any(first <= start and start + 40 <= end for first, end in spans)
     )
     AuthToken.objects.create(user=other_editor)
     attempt = AccessAttempt.objects.create(

@@ -501,3 +501,27 @@ def test_with_a_reason_an_edit_to_published_material_waits_for_another_reviewer(
     assert Claim.objects.get(pk=claim.pk).version > claim.version
     page = client.get(URLS["claim"](ledger)).content.decode()
     assert "Correction approved by rita" in page
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/claims/source/?published_on__year=99999999999999999999",
+        "/admin/claims/claim/add/?dispute=abc",
+        "/admin/claims/claim/add/?speaker=99999999999999999999",
+        "/admin/claims/claim/?id__exact=abc",
+    ],
+)
+def test_odd_addresses_in_the_admin_answer_a_page_not_a_500(client, ledger, editor, address):
+    response = as_user(client, editor).get(address)
+    assert response.status_code in (200, 302), address
+
+
+def test_every_version_of_a_published_claim_can_be_viewed_in_its_history(
+    client, ledger, editor, reviewer
+):
+    claim = publish(ledger["claim"], editor, reviewer)
+    for record in claim.history.all():
+        address = reverse("admin:claims_claim_simple_history", args=[claim.pk, record.history_id])
+        response = as_user(client, editor).get(address)
+        assert response.status_code == 200, (record.history_id, record.review_state)

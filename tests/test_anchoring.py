@@ -1,14 +1,19 @@
 """Quote anchoring: a quote is tied to exactly one span of its source, or refused with a reason."""
 
+import difflib
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from claims.rules import anchoring
 from claims.rules.anchoring import (
+    MAX_QUOTE_LENGTH,
     MESSAGE_EMPTY,
     EmptyQuote,
     QuoteAmbiguous,
     QuoteNotFound,
+    QuoteTooLong,
     anchor,
     normalise,
 )
@@ -150,3 +155,51 @@ def test_whatever_anchors_is_the_sources_text_and_reads_as_the_quote(text, quote
         return
     assert text[found.start : found.end] == found.exact
     assert normalise(found.exact).text.strip() == normalise(quote).text.strip()
+
+
+# -- the cost of a miss is bounded --------------------------------------------------------------
+
+
+def test_a_quote_longer_than_the_limit_is_refused_saying_the_limit():
+    with pytest.raises(QuoteTooLong) as refused:
+        anchor(TEXT, "a" * (MAX_QUOTE_LENGTH + 1))
+    assert f"at most {MAX_QUOTE_LENGTH:,}" in refused.value.message
+
+
+ADVERSARIAL_MISSES = [
+    pytest.param("a" * 1_000_000, "a" * 2_000 + "b", id="1 MB of one letter"),
+    pytest.param(" the" * 250_000, " the" * 1_200 + " thx", id="1 MB of one word"),
+    pytest.param(
+        "".join(f"M{n:06d}" + "a" * 500 for n in range(2_000)),
+        "M000100" + "a" * 398 + "b",
+        id="repeated blocks with markers",
+    ),
+    pytest.param(
+        "".join(f"w{n} ab " for n in range(150_000)), "w7 ab w8 ab w9 ab " * 200, id="many words"
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "quote"), ADVERSARIAL_MISSES)
+def test_the_nearest_passage_search_does_bounded_work_whatever_the_input(text, quote, monkeypatch):
+    """Counted, not timed: every comparison is of a bounded size, and there are few of them."""
+    compared, scans = [], []
+    real_matcher, real_occurrences = difflib.SequenceMatcher, anchoring._occurrences
+
+    def matcher(junk, a, b, autojunk=True):
+        compared.append((len(a), len(b)))
+        return real_matcher(junk, a, b, autojunk=autojunk)
+
+    def occurrences(haystack, needle, limit=None):
+        scans.append(limit)
+        return real_occurrences(haystack, needle, limit)
+
+    monkeypatch.setattr(anchoring.difflib, "SequenceMatcher", matcher)
+    monkeypatch.setattr(anchoring, "_occurrences", occurrences)
+    anchoring.nearest_passage(text, quote)
+
+    longest_window = anchoring._COMPARED * 3 // 2 + 16 + 2 * anchoring._LONGEST_WORD
+    assert len(compared) <= 2 * anchoring._CANDIDATES
+    assert all(a <= anchoring._COMPARED and b <= longest_window for a, b in compared)
+    assert len(scans) <= anchoring._SAMPLES + 1
+    assert all(limit == anchoring._COMMON + 1 for limit in scans)

@@ -107,7 +107,21 @@ def test_anonymous_clients_see_published_claims_only(api, ledger):
     listed = texts(api.get(f"{API}/claims/"))
     assert "A draft by the editor." not in listed
     assert api.get(f"{API}/claims/{ledger['draft'].pk}/").status_code == 404
-    assert api.get(f"{API}/claims/?review_state=draft").json()["results"] == []
+    refused = api.get(f"{API}/claims/?review_state=draft")
+    assert refused.status_code == 400
+    assert "Only the editorial desk" in refused.json()["review_state"][0]
+
+
+def test_a_hidden_record_and_an_unknown_one_look_the_same_to_a_filter(api, ledger):
+    hidden = factories.dispute("A question still in draft?")
+    for parameter, value in (("dispute", hidden.slug), ("speaker", "no-such-speaker")):
+        response = api.get(f"{API}/claims/", {parameter: value})
+        assert response.status_code == 400, parameter
+    unknown = api.get(f"{API}/claims/", {"dispute": "no-such-dispute"}).json()["dispute"]
+    draft = api.get(f"{API}/claims/", {"dispute": hidden.slug}).json()["dispute"]
+    assert [m.replace(hidden.slug, "X") for m in draft] == [
+        m.replace("no-such-dispute", "X") for m in unknown
+    ]
 
 
 def test_editors_can_list_their_drafts(ledger, editor):
@@ -311,8 +325,9 @@ def test_a_sync_shows_withdrawn_claims_so_mirrors_can_remove_them(api, ledger, r
     withdraw(ledger["gone"], reviewer)
 
     synced = api.get(f"{API}/claims/", {"updated_after": before.isoformat()}).json()["results"]
-    assert [(r["text"], r["review_state"]) for r in synced] == [
-        ("Once published, now withdrawn.", "withdrawn")
+    # A tombstone: which claim, that it was withdrawn, when and why; not what it said.
+    assert [(r["id"], r["review_state"], r["withdrawal"]["reason"]) for r in synced] == [
+        (ledger["gone"].pk, "withdrawn", "Retracted.")
     ]
     assert "Once published, now withdrawn." not in texts(api.get(f"{API}/claims/"))
     assert api.get(f"{API}/claims/{ledger['gone'].pk}/").json()["review_state"] == "withdrawn"
@@ -614,3 +629,21 @@ def test_a_dispute_page_that_does_not_exist_is_a_bad_request(api, ledger, query,
     response = api.get(f"{API}/disputes/?{query}")
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_the_public_gets_only_a_tombstone_of_a_withdrawn_claim(api, ledger, reviewer, editor):
+    withdraw(ledger["gone"], reviewer)
+    pk = ledger["gone"].pk
+    for response in (
+        api.get(f"{API}/claims/{pk}/"),
+        api.get(f"{API}/claims/", {"review_state": "withdrawn"}),
+    ):
+        assert response.status_code == 200
+        body = response.json()
+        claim = body["results"][0] if "results" in body else body
+        assert claim["id"] == pk and claim["review_state"] == "withdrawn"
+        assert claim["withdrawal"]["reason"] and claim["withdrawal"]["at"]
+        assert (claim["text"], claim["evidence"], claim["status_reason"]) == ("", [], None)
+    desk = as_user(editor).get(f"{API}/claims/{pk}/").json()
+    assert desk["text"] == "Once published, now withdrawn." and desk["evidence"]
+    assert desk["withdrawal"]["reason"]

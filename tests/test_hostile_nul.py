@@ -8,6 +8,7 @@ and a NUL in an address, a token or credentials is a 400 (or a failed login) tha
 from __future__ import annotations
 
 import base64
+from xml.dom import minidom
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -181,3 +182,35 @@ def test_a_review_action_with_a_nul_comment_changes_nothing(client, draft, revie
 
     assert response.status_code == 302
     assert Claim.objects.get(pk=claim.pk).review_state == "in_review"
+
+
+# -- other control characters, nothing visible, numeric slugs (issue 13) ------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text", ["Question\x0b?", "Bell\x07", "Escape\x1b[31m", "C1 \x85 next line", "\u200b\u200b"]
+)
+def test_typed_text_refuses_control_characters_and_text_with_nothing_visible(text):
+    with pytest.raises(ValidationError) as refused:
+        services.dispute_create(question=text, by=factories.author())
+    assert "question" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_a_slug_made_only_of_digits_is_refused_and_never_generated(client):
+    with pytest.raises(ValidationError, match="only of digits"):
+        services.claim_create(text="A claim.", slug="3", by=factories.author())
+    made = services.claim_create(text="2012", by=factories.author())
+    assert not made.slug.isdigit()
+
+
+@pytest.mark.django_db
+@pytest.mark.writes_outside_services("a row stored before the control-character rule")
+def test_the_feed_stays_valid_xml_with_a_control_character_stored_before_the_rule(client):
+    claim = factories.claim("He was beaten.")
+    factories.evidence(claim, factories.source(), "savage beating by prison guards")
+    Claim.objects.filter(pk=claim.pk).update(text="He was\x0b beaten.")
+    response = client.get("/feeds/claims.atom")
+    assert response.status_code == 200
+    minidom.parseString(response.content)  # raises on a character XML cannot carry

@@ -216,3 +216,47 @@ def test_a_request_for_another_host_gets_the_400_page():
 
     assert response.status_code == 400
     assert "This request could not be read" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    [
+        f"{API}/claims/?page_size=\u00b2",
+        f"{API}/facts/?page_size=\u0663",
+        f"{API}/claimreview/?page_size=\u00b2",
+        f"{API}/claims/?ordering=id&cursor=bz0wJnI9MCZwPWFiYw==",
+        f"{API}/excerpts/?cursor=cD14",
+    ],
+)
+def test_odd_digits_and_hand_made_cursors_are_a_400_not_a_500(address):
+    response = APIClient().get(address)
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_a_search_of_a_thousand_words_answers_instead_of_failing():
+    words = " ".join(f"word{n}" for n in range(1_100))
+    for address in (f"{API}/claims/", "/search/"):
+        response = APIClient().get(address, {"q": words})
+        assert response.status_code == 200, address
+
+
+@pytest.mark.django_db
+def test_a_server_error_answers_an_api_client_in_json_and_a_reader_with_a_page(monkeypatch):
+    from claims.api import views as api_views
+    from claims.web import views as web_views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(api_views.ClaimViewSet, "list", broken)
+    monkeypatch.setattr(web_views, "run_search", broken)
+    client = APIClient(raise_request_exception=False)
+    answered = client.get(f"{API}/claims/")
+    assert answered.status_code == 500
+    assert answered["Content-Type"] == "application/json"
+    assert "nothing was saved" in answered.json()["detail"]
+    page = client.get("/search/?q=x")
+    assert page.status_code == 500 and b"Something went wrong" in page.content

@@ -337,3 +337,24 @@ def test_an_archive_front_page_shows_the_most_disputed_and_says_how_many_in_all(
     html = client.get("/").content.decode()
     assert html.count('class="dispute-card"') == HOME_DISPUTES
     assert f"The {HOME_DISPUTES} most disputed of {HOME_DISPUTES + 5} questions." in html
+
+
+def test_a_dispute_whose_only_claim_was_withdrawn_leaves_the_pages_and_the_sitemap(
+    client, reviewer
+):
+    dispute = factories.dispute("A question answered once?")
+    only = factories.claim("The only answer.", dispute=dispute)
+    factories.evidence(only, factories.source(), "died of heart failure")
+    assert "A question answered once?" in html_of(client, "/")
+    only.refresh_from_db()
+    workflow.claim_transition(
+        claim=only,
+        action="withdraw",
+        by=reviewer,
+        expected_version=only.version,
+        comment="Merged into another claim.",
+    )
+    assert "A question answered once?" not in html_of(client, "/")
+    assert dispute.slug not in html_of(client, "/sitemap.xml")
+    assert client.get(dispute.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/disputes/{dispute.slug}/").status_code == 404

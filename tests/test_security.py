@@ -170,3 +170,23 @@ def test_a_forbidden_request_is_logged_with_its_path_but_not_its_credentials(rev
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/api/v1/claims/" in logged
     assert token not in logged
+
+
+def test_a_changed_password_revokes_every_api_token_of_the_account(editor):
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    _, token = AuthToken.objects.create(user=editor)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/claims/?review_state=draft").status_code == 200
+
+    editor.set_password("a new and better password")
+    editor.save()
+
+    assert not AuthToken.objects.filter(user=editor).exists()
+    assert client.get("/api/v1/claims/?review_state=draft").status_code == 401
+    editor.first_name = "Edna"  # any other change leaves tokens alone
+    AuthToken.objects.create(user=editor)
+    editor.save()
+    assert AuthToken.objects.filter(user=editor).count() == 1

@@ -398,3 +398,49 @@ def test_making_a_seeded_outlet_stand_alone_through_review_leaves_every_status_s
     assert counsel.status == "agreement"  # the site and the campaign are two voices now
     assert counsel.version > version
     assert counsel.review_events.last().action == ReviewEvent.Action.CORRECT
+
+
+@pytest.mark.django_db
+def test_a_quote_that_begins_before_the_first_item_and_runs_into_it_is_refused():
+    text = "Archive of releases.\nFirst release\nIt says one thing.\nSecond release\nAnother."
+    source = factories.source(text)
+    services.source_item_add(source=source, heading="First release", by=factories.author())
+    services.source_item_add(source=source, heading="Second release", by=factories.author())
+    with pytest.raises(ValidationError, match="begins before the item “First release”"):
+        services.excerpt_create(
+            source=source, quote="releases.\nFirst release\nIt says", by=factories.author()
+        )
+    with pytest.raises(ValidationError, match=r"First release \(\d+–\d+\)"):
+        services.excerpt_create(
+            source=source, quote="one thing.\nSecond release", by=factories.author()
+        )
+    assert not source.excerpts.exists()
+    inside = services.excerpt_create(source=source, quote="It says one", by=factories.author())
+    assert inside.item.heading == "First release"
+    before = services.excerpt_create(source=source, quote="Archive of", by=factories.author())
+    assert before.item is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quote_is_anchored_before_any_transaction_opens_so_a_miss_blocks_no_writer(
+    monkeypatch,
+):
+    """SQLite takes its write lock when a transaction begins (IMMEDIATE mode): a slow miss
+    inside one would make every other writer wait."""
+    from django.db import connection
+
+    from claims.services import sources
+
+    seen = []
+    real_anchor = anchoring.anchor
+
+    def anchor(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real_anchor(*args, **kwargs)
+
+    monkeypatch.setattr(sources.anchoring, "anchor", anchor)
+    source = factories.source()
+    with pytest.raises(anchoring.QuoteNotFound):
+        services.excerpt_create(source=source, quote="words it never said", by=factories.author())
+    services.excerpt_create(source=source, quote="savage beating", by=factories.author())
+    assert seen == [False, False]

@@ -47,6 +47,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_to_start_with_the_published_development_key():
+    from ledger.settings import _DEV_SECRET_KEY
+
+    result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=_DEV_SECRET_KEY)
+    assert result.returncode != 0
+    assert "published development key" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_checklist():
     result = manage(
         "check",

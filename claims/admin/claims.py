@@ -73,7 +73,10 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
     search_fields = ["text", "slug"]
     date_hierarchy = "updated_at"
     autocomplete_fields = ["dispute", "speaker"]
-    prepopulated_fields = {"slug": ["text"]}
+    # Only a draft's form has a slug to fill in; the history pages read this attribute as it
+    # is, so it stays empty and `get_prepopulated_fields` gives the slug to drafts.
+    prepopulated_fields = {}
+    draft_prepopulated_fields = {"slug": ["text"]}
     list_select_related = ["dispute", "speaker", "created_by"]
     inlines = [EvidenceInline]
     actions = ["submit", "publish", "request_changes", "reject", "withdraw"]
@@ -131,11 +134,12 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
         return fieldsets
 
     def get_prepopulated_fields(self, request, obj=None):
-        return (
-            {}
-            if obj is not None and obj.review_state != ReviewState.DRAFT
-            else super().get_prepopulated_fields(request, obj)
+        # Decided by the claim as stored: a history page passes an old version (a draft, say)
+        # while its form is the one for the claim as it is now, without the slug.
+        stored_draft = obj is None or (
+            Claim.objects.filter(pk=obj.pk, review_state=ReviewState.DRAFT).exists()
         )
+        return self.draft_prepopulated_fields if stored_draft else {}
 
     @admin.display(description="Status, and why")
     def status_explained(self, claim):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -60,6 +61,38 @@ class TamperProofAdminMixin:
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_term[:SEARCH_MAX_CHARS])
+
+    def changelist_view(self, request, extra_context=None):
+        # A filter value the database cannot take (a year of twenty digits, an id that is not a
+        # number) fails when the page is rendered; Django's own answer to a bad filter is to
+        # show the unfiltered list with ?e=1, so that is the answer here too.
+        if ERROR_FLAG in request.GET:  # already the unfiltered list: nothing left to drop
+            return super().changelist_view(request, extra_context)
+        unfiltered = HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        except (OverflowError, ValueError, ValidationError):
+            return unfiltered
+        return response
+
+    def get_changeform_initial_data(self, request):
+        """Prefilled values from the address, keeping only those the form's fields accept."""
+        initial = super().get_changeform_initial_data(request)
+        usable = {}
+        for name, value in initial.items():
+            try:
+                field = self.model._meta.get_field(name)
+                if field.is_relation:
+                    if not field.related_model._default_manager.filter(pk=value).exists():
+                        continue
+                else:
+                    field.to_python(value)
+            except (FieldDoesNotExist, OverflowError, ValueError, TypeError, ValidationError):
+                continue
+            usable[name] = value
+        return usable
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)

@@ -7,25 +7,38 @@ from rest_framework.exceptions import ValidationError
 
 from claims.choices import ClaimStatus, Stance
 from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Source, Speaker
+from claims.querysets import sees_unpublished
 from claims.reads.search import matching
 
 
 # Filters are deep-copied for every request; a queryset in a filter is expensive to copy, a
-# function returning one (which django-filter accepts, called with the request) is not.
-def all_disputes(request):
-    return Dispute.objects.all()
+# function returning one (which django-filter accepts, called with the request) is not. Each
+# offers only what the caller may see, so that a hidden record and an unknown one answer alike
+# (a 400 saying the value is not a valid choice).
+def _user(request):
+    return getattr(request, "user", None)
 
 
-def all_speakers(request):
-    return Speaker.objects.all()
+def visible_disputes(request):
+    return Dispute.objects.visible_to(_user(request))
 
 
-def all_sources(request):
-    return Source.objects.all()
+def visible_speakers(request):
+    return Speaker.objects.visible_to(_user(request))
+
+
+def visible_sources(request):
+    return Source.objects.visible_to(_user(request))
 
 
 def all_publishers(request):
     return Publisher.objects.all()
+
+
+MESSAGE_DESK_STATES = (
+    "Only the editorial desk lists claims in this state; anyone may ask for {allowed}."
+)
+PUBLIC_STATES = (ReviewState.PUBLISHED, ReviewState.WITHDRAWN)
 
 
 # Query parameters every list understands, besides its filters and its paginator's.
@@ -84,13 +97,13 @@ class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, method="filter_noop")
     dispute = django_filters.ModelChoiceFilter(
-        queryset=all_disputes, to_field_name="slug", help_text="A dispute's slug."
+        queryset=visible_disputes, to_field_name="slug", help_text="A dispute's slug."
     )
     speaker = django_filters.ModelChoiceFilter(
-        queryset=all_speakers, to_field_name="slug", help_text="A speaker's slug."
+        queryset=visible_speakers, to_field_name="slug", help_text="A speaker's slug."
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=all_sources,
+        queryset=visible_sources,
         method="filter_by_source",
         help_text="A source's id: claims with evidence quoted from it.",
     )
@@ -140,8 +153,12 @@ class ClaimFilter(django_filters.FilterSet):
             queryset = queryset.with_evidence_matching(
                 **{key: value or None for key, value in evidence.items()}
             )
-        if data.get("review_state"):
-            return queryset.filter(review_state=data["review_state"])
+        state = data.get("review_state")
+        if state and state not in PUBLIC_STATES and not sees_unpublished(_user(self.request)):
+            allowed = " or ".join(PUBLIC_STATES)
+            raise ValidationError({"review_state": [MESSAGE_DESK_STATES.format(allowed=allowed)]})
+        if state:
+            return queryset.filter(review_state=state)
         if data.get("updated_after"):
             return queryset.published_or_withdrawn()
         return queryset.published()
@@ -159,9 +176,9 @@ class SourceFilter(django_filters.FilterSet):
 
 
 class ExcerptFilter(django_filters.FilterSet):
-    source = django_filters.ModelChoiceFilter(queryset=all_sources, help_text="An id.")
+    source = django_filters.ModelChoiceFilter(queryset=visible_sources, help_text="An id.")
     speaker = django_filters.ModelChoiceFilter(
-        queryset=all_speakers, to_field_name="slug", help_text="A speaker's slug."
+        queryset=visible_speakers, to_field_name="slug", help_text="A speaker's slug."
     )
 
     class Meta:

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -7,7 +8,9 @@ def strict_page_size(paginator, request) -> int:
     requested = request.query_params.get(paginator.page_size_query_param)
     if requested is None:
         return paginator.page_size
-    if not requested.isdigit() or not 1 <= int(requested) <= paginator.max_page_size:
+    # isdigit() alone also accepts "²" and other digits int() refuses.
+    valid = requested.isascii() and requested.isdigit()
+    if not valid or not 1 <= int(requested) <= paginator.max_page_size:
         raise ValidationError(
             {
                 paginator.page_size_query_param: [
@@ -43,6 +46,16 @@ class LedgerCursorPagination(CursorPagination):
 
     def get_page_size(self, request):
         return strict_page_size(self, request)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is signed by nothing: a hand-made one can carry a position that is not a
+        # value of the ordering's field ("abc" for an id). The database refuses it; so do we.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError) as error:
+            raise ValidationError(
+                {self.cursor_query_param: ["Invalid cursor: use the `next` link as given."]}
+            ) from error
 
     def get_ordering(self, request, queryset, view):
         requested = request.query_params.get(self.ordering_param)

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
-from claims.choices import Stance, VoiceKind
-from claims.models import Evidence
-from claims.querysets import EVIDENCE_ORDER
+from claims.choices import ReviewAction, ReviewState, Stance, VoiceKind
+from claims.models import Evidence, ReviewEvent
+from claims.querysets import EVIDENCE_ORDER, sees_unpublished
 from claims.rules import status as status_rule
 
 CLAIM_COLUMNS = (
@@ -180,11 +180,44 @@ def _reason(row: dict, voices: dict[str, list[status_rule.Voice]]) -> dict:
     ).as_data()
 
 
+def withdrawals(claim_ids: Iterable[int]) -> dict[int, dict]:
+    """When and why each of these claims was withdrawn (its latest withdrawal), in one query."""
+    found = {}
+    events = (
+        ReviewEvent.objects.filter(claim_id__in=list(claim_ids), action=ReviewAction.WITHDRAW)
+        .order_by("at", "pk")
+        .values_list("claim_id", "at", "comment")
+    )
+    for claim_id, at, comment in events:
+        found[claim_id] = {"at": _datetime(at), "reason": comment}
+    return found
+
+
+def tombstone(claim: dict) -> dict:
+    """What the public gets of a withdrawn claim: that it was withdrawn, when and why, and no
+    longer what it said or the quotes behind it."""
+    return claim | {
+        "text": "",
+        "status_reason": None,
+        "dispute": None,
+        "speaker": None,
+        "evidence": [],
+    }
+
+
 def claims_as_json(rows: list[dict], request) -> list[dict]:
-    """Claims (rows of `CLAIM_COLUMNS`) with their nested evidence, as the API returns them."""
+    """Claims (rows of `CLAIM_COLUMNS`) with their nested evidence, as the API returns them.
+
+    A withdrawn claim carries `withdrawal` (when and why); to anyone but the desk it is only
+    that tombstone.
+    """
     claim_url = UrlPattern(request, "claims:claim", slug="__claim__")
     evidence, voices = evidence_by_claim((row["id"] for row in rows), request)
-    return [
+    withdrawn = withdrawals(
+        row["id"] for row in rows if row["review_state"] == ReviewState.WITHDRAWN
+    )
+    desk = sees_unpublished(getattr(request, "user", None))
+    shaped = [
         {
             "id": row["id"],
             "slug": row["slug"],
@@ -199,7 +232,9 @@ def claims_as_json(rows: list[dict], request) -> list[dict]:
             "created_at": _datetime(row["created_at"]),
             "updated_at": _datetime(row["updated_at"]),
             "published_at": _datetime(row["published_at"]),
+            "withdrawal": withdrawn.get(row["id"]),
             "evidence": evidence.get(row["id"], []),
         }
         for row in rows
     ]
+    return [claim if desk or claim["withdrawal"] is None else tombstone(claim) for claim in shaped]

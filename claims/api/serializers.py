@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import services
+from claims.api.representations import tombstone, withdrawals
 from claims.choices import ClaimStatus, Stance, VoiceKind
 from claims.models import (
     ChangeRequest,
@@ -24,6 +25,7 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
+from claims.querysets import sees_unpublished
 from claims.rules import typed_text
 from claims.rules.status import INDEPENDENT_VOICES_FOR_AGREEMENT
 
@@ -262,14 +264,35 @@ class StatusReasonSerializer(serializers.Serializer):
         return reason.as_data()
 
 
+class WithdrawalSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When it was withdrawn.")
+    reason = serializers.CharField(help_text="Why, as the reviewer said it to readers.")
+
+
 class ClaimSerializer(serializers.ModelSerializer):
-    """A claim with its status, the reason for it, and the quoted evidence behind it."""
+    """A claim with its status, the reason for it, and the quoted evidence behind it.
+
+    A withdrawn claim carries `withdrawal`; to anyone but the editorial desk it is only that
+    tombstone (empty text, no dispute, speaker, reason or evidence), so a mirror can remove it.
+    """
 
     dispute = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     speaker = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = PageUrlField()
-    status_reason = StatusReasonSerializer(source="reason", read_only=True)
+    status_reason = StatusReasonSerializer(source="reason", read_only=True, allow_null=True)
+    withdrawal = serializers.SerializerMethodField()
     evidence = EvidenceSerializer(many=True, read_only=True)
+
+    @extend_schema_field(WithdrawalSerializer(allow_null=True))
+    def get_withdrawal(self, claim) -> dict | None:
+        return withdrawals([claim.pk]).get(claim.pk)
+
+    def to_representation(self, claim):
+        data = super().to_representation(claim)
+        request = self.context.get("request")
+        if data["withdrawal"] and not sees_unpublished(getattr(request, "user", None)):
+            return tombstone(dict(data))
+        return data
 
     class Meta:
         model = Claim
@@ -287,6 +310,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "published_at",
+            "withdrawal",
             "evidence",
         ]
         read_only_fields = fields

@@ -47,8 +47,16 @@ def search(query: str) -> SearchResults:
     return results
 
 
+MAX_SEARCH_WORDS = 32
+
+
 def matching(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
-    """`queryset` narrowed to rows whose `fields` match `query`, best matches first."""
+    """`queryset` narrowed to rows whose `fields` match `query`, best matches first.
+
+    Only the first `MAX_SEARCH_WORDS` words count: each is a condition, and SQLite refuses a
+    query with too many ("Expression tree is too large").
+    """
+    query = " ".join(query.split()[:MAX_SEARCH_WORDS])
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 

@@ -12,10 +12,12 @@ Annotation TextQuoteSelector; the offsets are its TextPositionSelector.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # How much text either side of an excerpt is kept to re-find it (TextQuoteSelector prefix/suffix).
 CONTEXT_LENGTH = 32
@@ -32,6 +34,13 @@ _EQUIVALENT_CHARACTERS = {
 _INVISIBLE_CHARACTERS = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 MESSAGE_EMPTY = "The quote is empty: paste the exact words of the source."
+# Long enough for any passage a claim rests on (the curated ledger's longest is under 500); a
+# longer one is better cut into the sentences that matter.
+MAX_QUOTE_LENGTH = 5_000
+MESSAGE_TOO_LONG = (
+    "This quote is {length:,} characters long; a quote can be at most {limit:,}. Quote the "
+    "sentences the claim rests on, as one or several shorter quotes."
+)
 MESSAGE_NOT_FOUND = (
     "This quote is not in the source, even allowing for differences in quotation marks, "
     "dashes and spacing. A quote must be the source's exact words, never a paraphrase."
@@ -60,6 +69,10 @@ class AnchoringError(ValueError):
 
 class EmptyQuote(AnchoringError):
     """The quote has no words in it."""
+
+
+class QuoteTooLong(AnchoringError):
+    """The quote is longer than `MAX_QUOTE_LENGTH`."""
 
 
 @dataclass(frozen=True)
@@ -100,47 +113,110 @@ class Anchor:
     normalised: bool  # True when typographic differences had to be forgiven to find it
 
 
-@dataclass(frozen=True)
-class _NormalisedText:
-    """A text after normalisation, with a map from each of its characters back to the original."""
+# What normalisation changes: a run of white space, an invisible character, a typographic variant
+# (variants that stand for one character each are taken a run at a time, by one translation).
+_ONE_FOR_ONE = {old: new for old, new in _EQUIVALENT_CHARACTERS.items() if len(new) == 1}
+_FOLD = str.maketrans(
+    {**_EQUIVALENT_CHARACTERS, **dict.fromkeys(_INVISIBLE_CHARACTERS)}  # None deletes
+)
+_ONE_FOR_ONE_FOLD = str.maketrans(_ONE_FOR_ONE)
+_INVISIBLE = re.escape("".join(_INVISIBLE_CHARACTERS))
+_VARIANTS = re.escape("".join(_ONE_FOR_ONE))
+_EXPANDED = "|".join(re.escape(old) for old in _EQUIVALENT_CHARACTERS if old not in _ONE_FOR_ONE)
+_SPECIAL = re.compile(rf"\s+|[{_INVISIBLE}]|[{_VARIANTS}]+|{_EXPANDED}")
+# The same, when the text has no invisible character: a single plain space then needs no change,
+# and prose has one between every two words, so leaving it alone keeps the work proportional to
+# what actually changes.
+_SPECIAL_VISIBLE = re.compile(rf"\s{{2,}}|[^\S ]|[{_VARIANTS}]+|{_EXPANDED}")
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
+_WHITE_SPACE = re.compile(r"\s+")
 
-    text: str
-    origin: list[int]  # origin[i]: index in the original text of normalised character i
+
+class _NormalisedText:
+    """A text after normalisation, and a map from its characters back to the original.
+
+    The normalised text is made at C speed (one translation, one substitution), so that a quote
+    that is not in a large source costs little. The map is built only when a span has to be
+    traced back (a quote found after normalisation), and kept as runs rather than per character:
+    `starts[k]` is where run k begins in the normalised text, `origins[k]` where it came from,
+    and `steps[k]` is 1 for a run copied character for character, 0 for one that stands for a
+    single original character or a run of white space.
+    """
+
+    def __init__(self, original: str):
+        self.original = original
+        self.text = _WHITE_SPACE.sub(" ", original.translate(_FOLD))
+
+    @cached_property
+    def _runs(self) -> tuple[list[int], list[int], list[int]]:
+        text = self.original
+        starts: list[int] = []
+        origins: list[int] = []
+        steps: list[int] = []
+        length = 0
+        copied_from = 0
+        after_space = False  # the last run written is a collapsed space
+        special = _SPECIAL if _HAS_INVISIBLE.search(text) else _SPECIAL_VISIBLE
+        for match in special.finditer(text):
+            begin, found = match.start(), match.group()
+            if begin > copied_from:
+                starts.append(length)
+                origins.append(copied_from)
+                steps.append(1)
+                length += begin - copied_from
+                after_space = False
+            copied_from = match.end()
+            if found in _INVISIBLE_CHARACTERS:
+                continue
+            if found[0].isspace():
+                if after_space:
+                    continue  # white space split by an invisible character is still one space
+                size, step, after_space = 1, 0, True
+            elif found[0] in _ONE_FOR_ONE:
+                size, step, after_space = len(found), 1, False
+            else:
+                size, step, after_space = len(_EQUIVALENT_CHARACTERS[found]), 0, False
+            starts.append(length)
+            origins.append(begin)
+            steps.append(step)
+            length += size
+        if copied_from < len(text):
+            starts.append(length)
+            origins.append(copied_from)
+            steps.append(1)
+        return starts, origins, steps
+
+    @cached_property
+    def folded(self) -> str:
+        """The normalised text in lower case, for the nearest-passage search (same offsets)."""
+        folded = self.text.lower()
+        # Lower-casing can change a text's length (a dotted capital I); never search such a copy.
+        return folded if len(folded) == len(self.text) else self.text
+
+    def origin(self, index: int) -> int:
+        """Where the normalised character at `index` came from in the original text."""
+        starts, origins, steps = self._runs
+        run = bisect.bisect_right(starts, index) - 1
+        return origins[run] + steps[run] * (index - starts[run])
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin(start), self.origin(end - 1) + 1
 
 
 @lru_cache(maxsize=16)
 def normalise(text: str) -> _NormalisedText:
-    """Fold typographic variants and collapse white space, remembering where each character was.
+    """Fold typographic variants, drop invisible characters and collapse white space.
 
-    Cached: an editor or the loader anchors many quotes in the same source one after another,
-    and a 100 KB text takes tens of milliseconds to normalise in Python.
+    Cached: an editor or the loader anchors many quotes in the same source one after another.
     """
-    characters: list[str] = []
-    origin: list[int] = []
-    previous_was_space = False
-    for index, character in enumerate(text):
-        if character in _INVISIBLE_CHARACTERS:
-            continue
-        if character.isspace():
-            if not previous_was_space:
-                characters.append(" ")
-                origin.append(index)
-            previous_was_space = True
-            continue
-        previous_was_space = False
-        replacement = _EQUIVALENT_CHARACTERS.get(character, character)
-        characters.extend(replacement)
-        origin.extend([index] * len(replacement))
-    return _NormalisedText("".join(characters), origin)
+    return _NormalisedText(text)
 
 
-def _occurrences(haystack: str, needle: str) -> list[int]:
+def _occurrences(haystack: str, needle: str, limit: int | None = None) -> list[int]:
+    """Where `needle` occurs in `haystack` (at most `limit` places, if given)."""
     positions = []
     position = haystack.find(needle)
-    while position != -1:
+    while position != -1 and (limit is None or len(positions) < limit):
         positions.append(position)
         position = haystack.find(needle, position + 1)
     return positions
@@ -151,7 +227,7 @@ def _find_spans(text: str, quote: str) -> tuple[list[tuple[int, int]], bool]:
     exact = [(start, start + len(quote)) for start in _occurrences(text, quote)]
     if exact:
         return exact, False
-    normalised_quote = normalise(quote).text.strip()
+    normalised_quote = _NormalisedText(quote).text.strip()
     normalised_text = normalise(text)
     spans = [
         normalised_text.original_span(start, start + len(normalised_quote))
@@ -162,10 +238,10 @@ def _find_spans(text: str, quote: str) -> tuple[list[tuple[int, int]], bool]:
 
 def _follows(text: str, start: int, prefix: str) -> bool:
     """Whether the text just before `start` ends with `prefix`, allowing typographic variants."""
-    wanted = normalise(prefix).text.strip()
+    wanted = _NormalisedText(prefix).text.strip()
     # Normalisation only shortens text (an ellipsis aside), so a generous window is enough.
     window = text[max(0, start - 2 * len(prefix) - 16) : start]
-    return normalise(window).text.rstrip().endswith(wanted)
+    return _NormalisedText(window).text.rstrip().endswith(wanted)
 
 
 def anchor(
@@ -180,7 +256,9 @@ def anchor(
     `prefix` (the words just before the quote) and `near` (an approximate character offset)
     choose between several occurrences; they are ignored when the quote occurs only once.
     """
-    if not normalise(quote).text.strip():
+    if len(quote) > MAX_QUOTE_LENGTH:
+        raise QuoteTooLong(MESSAGE_TOO_LONG.format(length=len(quote), limit=MAX_QUOTE_LENGTH))
+    if not _NormalisedText(quote).text.strip():
         raise EmptyQuote(MESSAGE_EMPTY)
 
     spans, was_normalised = _find_spans(text, quote)
@@ -240,28 +318,40 @@ def span_is_exact(text: str, start: int, end: int, exact: str) -> bool:
     return 0 <= start < end <= len(text) and text[start:end] == exact
 
 
-# Length of the character n-grams used to find where a mistyped quote probably was.
-_NGRAM = 4
-# Candidate places considered in full, after the n-gram vote.
-_CANDIDATES = 5
+# The nearest-passage search is an error message, so its cost is bounded whatever the input:
+# it compares at most the first _COMPARED characters of the quote, votes with at most _SAMPLES
+# chunks of it, ignores a chunk found more than _COMMON times (it says nothing about where the
+# quote was), and aligns at most _CANDIDATES places in full. Its work is then at most
+# _SAMPLES scans of the text (C speed) plus _CANDIDATES alignments of _COMPARED characters.
+_COMPARED = 400
+_CHUNK = 8
+_SAMPLES = 48
+_COMMON = 64
+_CANDIDATES = 4
 
 
 def nearest_passage(text: str, quote: str) -> Passage | None:
     """The passage of `text` most like `quote`, for an error message; None if nothing is alike.
 
-    Character n-grams shared by quote and text vote for an alignment (where the quote would
-    start); the best few alignments are compared in full with difflib and trimmed to words.
+    Chunks of the quote found in the text vote for an alignment (where the quote would start);
+    the best few alignments are compared in full with difflib and trimmed to words. A quote
+    longer than `_COMPARED` characters is compared by its beginning.
     """
     source = normalise(text)
-    haystack = source.text.lower()
-    needle = normalise(quote).text.strip().lower()
+    haystack = source.folded
+    needle = _NormalisedText(quote).text.strip().lower()[:_COMPARED]
     if not needle or not haystack:
         return None
-    size = min(_NGRAM, len(needle))
+    size = min(_CHUNK, len(needle))
+    last = len(needle) - size
+    offsets = sorted({last * k // max(1, _SAMPLES - 1) for k in range(_SAMPLES)})
 
     votes: Counter[int] = Counter()
-    for offset in range(len(needle) - size + 1):
-        for position in _occurrences(haystack, needle[offset : offset + size]):
+    for offset in offsets:
+        positions = _occurrences(haystack, needle[offset : offset + size], limit=_COMMON + 1)
+        if len(positions) > _COMMON:
+            continue
+        for position in positions:
             # Bucket alignments so that a few inserted or dropped characters still agree.
             votes[(position - offset) // 8] += 1
     if not votes:
@@ -279,7 +369,9 @@ def nearest_passage(text: str, quote: str) -> Passage | None:
         start = window_start + blocks[0].b
         end = window_start + blocks[-1].b + blocks[-1].size
         start, end = _widen_to_words(haystack, start, end)
-        similarity = difflib.SequenceMatcher(None, needle, haystack[start:end]).ratio()
+        similarity = difflib.SequenceMatcher(
+            None, needle, haystack[start:end], autojunk=False
+        ).ratio()
         if best is None or similarity > best[0]:
             best = (similarity, start, end)
 
@@ -295,11 +387,16 @@ def nearest_passage(text: str, quote: str) -> Passage | None:
     )
 
 
+# A word longer than this is not widened to its end (a text with no spaces is one "word").
+_LONGEST_WORD = 40
+
+
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Stretch a span so that it neither starts nor ends inside a word, then trim spaces."""
-    while start > 0 and not text[start - 1].isspace():
+    floor, ceiling = max(0, start - _LONGEST_WORD), min(len(text), end + _LONGEST_WORD)
+    while start > floor and not text[start - 1].isspace():
         start -= 1
-    while end < len(text) and not text[end].isspace():
+    while end < ceiling and not text[end].isspace():
         end += 1
     while start < end and text[start].isspace():
         start += 1

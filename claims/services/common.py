@@ -93,6 +93,8 @@ def delete_with_history(instance: models.Model, *, by: Actor, reason: str = "") 
 def unique_slug(model, text: str, *, max_length: int = 80) -> str:
     """A slug for `text` that no row of `model` uses yet."""
     base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    if base.isdigit():  # a number would read as a record id in a short link
+        base = f"{model._meta.model_name}-{base}"
     slug, suffix = base, 2
     while model.objects.filter(slug=slug).exists():
         slug = f"{base}-{suffix}"

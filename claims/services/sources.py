@@ -34,6 +34,11 @@ MESSAGE_SPANS_ITEMS = (
     "This quote runs across two items of the source ({first} and {second}); "
     "quote each item separately so that each quote keeps its own date."
 )
+MESSAGE_CROSSES_ITEM = (
+    "This quote (characters {start}–{end}) begins before the item “{heading}”, which starts at "
+    "character {item_start}, and runs into it; quote the words before the item and the item's "
+    "own words separately, so that each quote keeps its own date."
+)
 MESSAGE_ITEMS_FROZEN = (
     "Items divide a source before it is quoted: {count} excerpt(s) already quote this one, each "
     "dated by the item it lies in, and a new boundary would move them. Mark the items first, or "
@@ -340,7 +345,6 @@ def source_item_update(
 # -- excerpts -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def excerpt_create(
     *,
     source: Source,
@@ -361,13 +365,45 @@ def excerpt_create(
     attribution (`excerpt_update`), under its rules.
     Raises `anchoring.AnchoringError` (with the nearest real passage) or `ValidationError`.
     """
+    # Anchored before the transaction opens: a quote that misses costs a nearest-passage search,
+    # and no writer should wait for it (SQLite takes its write lock when a transaction begins).
+    found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
+    return _excerpt_save(
+        source=source,
+        anchored=(source.text, found),
+        quote=quote,
+        by=by,
+        speaker=speaker,
+        voice=voice,
+        via=via,
+        near=near,
+        prefix=prefix,
+    )
+
+
+@transaction.atomic
+def _excerpt_save(
+    *,
+    source: Source,
+    anchored: tuple[str, anchoring.Anchor],
+    quote: str,
+    by: Actor,
+    speaker: Speaker | None,
+    voice: str | None,
+    via: Speaker | None,
+    near: int | None,
+    prefix: str | None,
+) -> Excerpt:
     # An existing quote keeps its voice unless one is given; a new one gets the default.
     restated = {"speaker": speaker, "voice": voice, "via": via} if voice else {"speaker": speaker}
     if voice is None:
         voice = VoiceKind.QUOTE if speaker is not None else VoiceKind.OWN
     attribution = {"speaker": speaker, "voice": voice, "via": via}
+    anchored_in, found = anchored
     source = lock_source(source)
-    found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
+    # A quoted text never changes; the lock confirms this one did not change since anchoring.
+    if source.text != anchored_in:
+        found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
     item = _item_holding(source, found.start, found.end)
     excerpt = Excerpt.objects.filter(source=source, start=found.start, end=found.end).first()
     if excerpt is None:
@@ -389,10 +425,22 @@ def excerpt_create(
 
 
 def _item_holding(source: Source, start: int, end: int) -> SourceItem | None:
+    """The item the span lies in (None before the first item); a span that crosses an item's
+    boundary is refused, naming it, since its words would carry the wrong date."""
     items = list(source.items.filter(start__lt=end, end__gt=start).order_by("start"))
     if len(items) > 1:
         raise ValidationError(
-            MESSAGE_SPANS_ITEMS.format(first=items[0].heading, second=items[1].heading)
+            MESSAGE_SPANS_ITEMS.format(
+                first=f"{items[0].heading} ({items[0].start}–{items[0].end})",
+                second=f"{items[1].heading} ({items[1].start}–{items[1].end})",
+            )
+        )
+    if items and not (items[0].start <= start and end <= items[0].end):
+        item = items[0]
+        raise ValidationError(
+            MESSAGE_CROSSES_ITEM.format(
+                start=start, end=end, heading=item.heading, item_start=item.start
+            )
         )
     return items[0] if items else None
 
