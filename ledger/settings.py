@@ -178,8 +178,16 @@ STORAGES = {
 # so no extra server); every write replaces the key, so entries never go stale, and the timeout
 # only bounds the disk they use. 0 turns the cache off.
 LEDGER_RESPONSE_CACHE_SECONDS = int(os.environ.get("LEDGER_RESPONSE_CACHE_SECONDS", "600"))
+# The default cache holds the API's throttle counts, which every worker and every host must
+# share: in Redis when LEDGER_REDIS_URL is set (production: a deploy check says so when it is
+# not); in the process's own memory otherwise, which is right for one development server only.
+LEDGER_REDIS_URL = os.environ.get("LEDGER_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": LEDGER_REDIS_URL}
+        if LEDGER_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     "responses": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("LEDGER_RESPONSE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),

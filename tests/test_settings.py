@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db.utils import ConnectionHandler
 
@@ -55,15 +56,58 @@ def test_production_refuses_to_start_with_the_published_development_key():
     assert "published development key" in result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    "DJANGO_ALLOWED_HOSTS": "ledger.example.org",
+    "LEDGER_REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
 def test_production_settings_pass_the_deployment_checklist():
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="ledger.example.org",
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deployment_checklist_fails_while_throttle_counts_are_per_worker():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **(PRODUCTION | {"LEDGER_REDIS_URL": ""})
+    )
+    assert result.returncode != 0
+    assert "ledger.W001" in result.stderr
+
+
+def test_two_workers_share_one_throttle_count(tmp_path):
+    """Two processes, as two gunicorn workers, against one Redis: the limit is the sum."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=15).flushdb()  # this test's own database
+    worker = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='127.0.0.1', HTTP_ACCEPT='application/json')\n"
+        "print(' '.join(str(client.get('/api/v1/').status_code) for _ in range(3)))\n"
+    )
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "ledger.settings",
+        "LEDGER_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "LEDGER_API_ANON_RATE": "4/minute",
+        "LEDGER_RESPONSE_CACHE_SECONDS": "0",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LEDGER_"))}
+    env |= environment | {"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    answers = []
+    for _ in range(2):
+        run = subprocess.run(
+            [sys.executable, "-c", worker], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        answers += run.stdout.split()
+    assert answers == ["200", "200", "200", "200", "429", "429"]
