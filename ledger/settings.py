@@ -88,6 +88,7 @@ MIDDLEWARE = [
 # go through authenticate()) and locks the username from that address out after a few failures.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "ledger.demo_accounts.PublishedPasswordsRefused",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LEDGER_LOGIN_FAILURE_LIMIT", "5"))

@@ -9,9 +9,13 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from claims import services
+from ledger.demo_accounts import demo_accounts_disabled
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +194,25 @@ def test_a_changed_password_revokes_every_api_token_of_the_account(editor):
     AuthToken.objects.create(user=editor)
     editor.save()
     assert AuthToken.objects.filter(user=editor).count() == 1
+
+
+def test_a_demo_accounts_published_password_is_refused_outside_development(client, settings):
+    User.objects.create_user("editor", password="editor-demo", is_staff=True)
+    settings.DEBUG = False
+    login = RequestFactory().post("/admin/login/")
+    assert authenticate(login, username="editor", password="editor-demo") is None
+    response = client.post("/admin/login/", {"username": "editor", "password": "editor-demo"})
+    assert not response.wsgi_request.user.is_authenticated
+    basic = base64.b64encode(b"editor:editor-demo").decode()
+    token = APIClient().post("/api/v1/auth/login/", HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert token.status_code in (401, 403)
+    settings.DEBUG = True  # in development the demo login works, as the README says
+    assert authenticate(login, username="editor", password="editor-demo") is not None
+
+
+def test_a_restore_outside_development_disables_demo_accounts():
+    User.objects.create_user("reviewer", password="reviewer-demo")
+    User.objects.create_user("reviewer2", password="a password of its own")
+    assert demo_accounts_disabled(User) == ["reviewer"]
+    assert not User.objects.get(username="reviewer").has_usable_password()
+    assert User.objects.get(username="reviewer2").check_password("a password of its own")

@@ -1,3 +1,5 @@
+import warnings
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -50,9 +52,13 @@ class LedgerCursorPagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         # A cursor is signed by nothing: a hand-made one can carry a position that is not a
         # value of the ordering's field ("abc" for an id). The database refuses it; so do we.
+        # A position of "1" for a date reads as the naive 1 January of year 1: Django only warns
+        # of it, and would compare the wrong instant; such a cursor is refused too.
         try:
-            return super().paginate_queryset(queryset, request, view)
-        except (ValueError, TypeError, DjangoValidationError) as error:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, RuntimeWarning, DjangoValidationError) as error:
             raise ValidationError(
                 {self.cursor_query_param: ["Invalid cursor: use the `next` link as given."]}
             ) from error
@@ -67,6 +73,12 @@ class LedgerCursorPagination(CursorPagination):
             )
         tie_breaker = "-id" if requested.startswith("-") else "id"
         return (requested,) if requested.lstrip("-") == "id" else (requested, tie_breaker)
+
+
+class ChangeOrderPagination(LedgerCursorPagination):
+    """For records with a change time but no publication time (sources)."""
+
+    orderings = ["updated_at", "-updated_at", "id", "-id"]
 
 
 class CreationOrderPagination(LedgerCursorPagination):

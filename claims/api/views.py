@@ -23,7 +23,11 @@ from claims import services
 from claims.api import serializers as s
 from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
-from claims.api.pagination import CreationOrderPagination, RankedPagination
+from claims.api.pagination import (
+    ChangeOrderPagination,
+    CreationOrderPagination,
+    RankedPagination,
+)
 from claims.api.permissions import LedgerPermission
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
@@ -258,6 +262,7 @@ class SourceViewSet(
     """Sources: lists without their text; one source with its text, SHA-256 and items."""
 
     filterset_class = SourceFilter
+    pagination_class = ChangeOrderPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

@@ -3,13 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-# Local development only: the passwords are in the README.
-DEMO_USERS = [
-    ("editor", "editor-demo", "Editors", "Edna Editor"),
-    ("editor2", "editor2-demo", "Editors", "Ed Second"),
-    ("reviewer", "reviewer-demo", "Reviewers", "Rita Reviewer"),
-    ("reviewer2", "reviewer2-demo", "Reviewers", "Ray Second"),
-]
+from ledger.demo_accounts import DEMO_USERS
 
 
 class Command(BaseCommand):

@@ -1,8 +1,11 @@
 import sys
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.ops.backup import BackupError, import_ledger
+from ledger.demo_accounts import demo_accounts_disabled
 
 
 class Command(BaseCommand):
@@ -27,6 +30,15 @@ class Command(BaseCommand):
             raise CommandError(f"{error}\nNothing was imported.") from error
         for line in summary.lines():
             self.stdout.write(line)
+        if not settings.DEBUG:
+            disabled = demo_accounts_disabled(get_user_model())
+            if disabled:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Demo accounts with published passwords were restored and can no "
+                        f"longer log in: {', '.join(disabled)}. Set a password to use them."
+                    )
+                )
         self.stdout.write(
             self.style.SUCCESS(f"{summary.records} records restored, SHA-256 {summary.sha256}.")
         )
