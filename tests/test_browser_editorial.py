@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState
+from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState, Source
 from tests import factories
 
 pytestmark = [
@@ -31,24 +31,31 @@ def log_in(page: Page, live_server, username: str):
     expect(page.locator("#user-tools")).to_contain_text(username.upper(), ignore_case=True)
 
 
-def select_with_mouse(page: Page, selector: str, passage: str):
-    """Drag the mouse across `passage` inside the element, as a person selecting text would."""
+def select_with_mouse(page: Page, selector: str, passage: str, *, last: bool = False):
+    """Drag the mouse across `passage` (its first occurrence, or its `last`) inside the element,
+    as a person selecting text would."""
     # Measure only once the stylesheets have laid the page out for good.
     page.wait_for_load_state("load")
     box = page.evaluate(
-        """([selector, passage]) => {
+        """([selector, passage, fromEnd]) => {
             const element = document.querySelector(selector);
             const node = element.firstChild;
-            const start = node.textContent.indexOf(passage);
+            const start = fromEnd ? node.textContent.lastIndexOf(passage)
+                               : node.textContent.indexOf(passage);
             const range = document.createRange();
             range.setStart(node, start);
             range.setEnd(node, start + passage.length);
+            // Bring the passage into view, in the page and in the text's own scroll box (the
+            // mouse only reaches what is on screen).
+            element.scrollIntoView({block: "center"});
+            const box = element.getBoundingClientRect();
+            element.scrollTop += range.getBoundingClientRect().top - box.top - box.height / 2;
             const rects = range.getClientRects();
             const first = rects[0], last = rects[rects.length - 1];
             return {x1: first.left + 1, y1: first.top + first.height / 2,
                     x2: last.right - 1, y2: last.top + last.height / 2};
         }""",
-        [selector, passage],
+        [selector, passage, last],
     )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
@@ -163,3 +170,23 @@ def test_a_correction_to_published_material_waits_for_a_reviewer(page: Page, liv
     page.context.clear_cookies()
     page.goto(f"{live_server.url}{claim.get_absolute_url()}")
     expect(page.locator("figcaption")).to_contain_text("The Moscow Daily")
+
+
+@pytest.mark.writes_outside_services("a source stored with \\r\\n before line ends were normalised")
+def test_a_selected_repeated_phrase_in_a_crlf_text_is_saved_where_it_was_selected(
+    page: Page, live_server
+):
+    # Thirty short lines, then one phrase twice, close together: a position that drifted by
+    # one character per line break would land nearer the first occurrence than the second.
+    stored = "line\r\n" * 30 + "echo and echo.\r\n"
+    source = factories.source("placeholder", title="Pasted from Windows")
+    Source.objects.filter(pk=source.pk).update(text=stored)
+    factories.user("edna3", "Editors")
+    log_in(page, live_server, "edna3")
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/quote/")
+    select_with_mouse(page, "#source-text", "echo", last=True)
+    expect(page.locator("#id_quote")).to_have_value("echo")
+    page.click("input[value='Save excerpt']")
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+    excerpt = Excerpt.objects.get(source=source)
+    assert excerpt.start == stored.rindex("echo")

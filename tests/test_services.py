@@ -444,3 +444,20 @@ def test_a_quote_is_anchored_before_any_transaction_opens_so_a_miss_blocks_no_wr
         services.excerpt_create(source=source, quote="words it never said", by=factories.author())
     services.excerpt_create(source=source, quote="savage beating", by=factories.author())
     assert seen == [False, False]
+
+
+@pytest.mark.django_db
+def test_pasted_windows_line_ends_are_stored_as_browsers_show_them():
+    source = factories.source("First line.\r\nSecond line.\rThird line.\r\n")
+    assert source.text == "First line.\nSecond line.\nThird line.\n"
+    assert source.sha256 == hashlib.sha256(source.text.encode()).hexdigest()
+
+
+def test_a_browser_position_in_an_older_crlf_text_maps_to_the_stored_one():
+    stored = "A repeated phrase.\r\nThen more.\r\nA repeated phrase.\r\n"
+    shown = stored.replace("\r\n", "\n")  # what the browser's selection counts in
+    second = shown.rindex("A repeated phrase.")
+    found = anchoring.anchor(
+        stored, "A repeated phrase.", near=anchoring.stored_offset(stored, second)
+    )
+    assert found.start == stored.rindex("A repeated phrase.")

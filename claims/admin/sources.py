@@ -182,11 +182,15 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
 
     def _save_quote(self, request, source, form):
         data = form.cleaned_data
+        # The picker counts characters as the browser shows them (no \r in a \r\n).
+        near = data.get("near")
+        if near is not None:
+            near = anchoring.stored_offset(source.text, near)
         try:
             excerpt = services.excerpt_create(
                 source=source,
                 quote=data["quote"],
-                near=data.get("near"),
+                near=near,
                 prefix=data.get("prefix") or None,
                 speaker=data.get("speaker"),
                 by=request.user,

@@ -32,7 +32,7 @@ from claims.models import (
     SourceItem,
     Speaker,
 )
-from claims.rules import anchoring
+from claims.rules import anchoring, typed_text
 
 SUPPORTED_VERSIONS = {1}
 MANIFEST_NAME = "SHA256SUMS"
@@ -96,7 +96,7 @@ def read_document(seeds_dir: Path, filename: str, manifest: dict[str, str]) -> s
             f"expected {manifest[filename]}, found {digest}. Seed documents must stay "
             "byte-identical to what was curated."
         )
-    return data.decode("utf-8")
+    return typed_text.with_normalised_line_ends(data.decode("utf-8"))
 
 
 def load_ledger(path: Path, *, seeds_dir: Path | None = None) -> LoadReport:

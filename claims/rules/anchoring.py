@@ -313,6 +313,21 @@ def _list_positions(positions: list[int], shown: int = 8) -> str:
     return listed + (f" and {len(positions) - shown} more" if len(positions) > shown else "")
 
 
+def stored_offset(text: str, shown: int) -> int:
+    """The offset in `text` of the character a browser shows at `shown`.
+
+    A browser drops the \\r of every \\r\\n (HTML normalises line ends), so in a text stored
+    with them its positions run one short per line break before them. New texts are stored with
+    \\n only; this keeps positions exact in older ones.
+    """
+    offset = shown
+    for line_end in re.finditer("\r\n", text):
+        if line_end.start() >= offset:
+            break
+        offset += 1
+    return offset
+
+
 def span_is_exact(text: str, start: int, end: int, exact: str) -> bool:
     """The excerpt invariant: the stored words are the source's words at the stored offsets."""
     return 0 <= start < end <= len(text) and text[start:end] == exact

@@ -86,6 +86,15 @@ def slug_problems(value: str) -> list[str]:
     return [MESSAGE_NUMERIC_SLUG] if value.isdigit() else []
 
 
+def with_normalised_line_ends(text: str) -> str:
+    """A document's text with its line ends as browsers give them back: \\n only.
+
+    Text pasted from Windows arrives with \\r\\n; a browser shows and selects it without the
+    \\r, so every position it reports would drift by one character per line break.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def printable(value: str) -> str:
     """A source's own words without the control characters XML and pages cannot carry."""
     return _CONTROLS.sub("", value.replace(NULL_CHARACTER, ""))

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from claims.choices import SourceKind, SpeakerKind, VoiceKind
 from claims.models import ChangeRequest, Excerpt, Publisher, Source, SourceItem, Speaker
-from claims.rules import anchoring
+from claims.rules import anchoring, typed_text
 from claims.services.common import (
     Actor,
     changed_fields,
@@ -226,10 +226,12 @@ def source_create(
     dating_note: str = "",
     original_filename: str = "",
 ) -> Source:
-    """Ingest a document. Its text is stored exactly as given, with its SHA-256."""
+    """Ingest a document. Its text is stored as given, with its SHA-256, except that line ends
+    are stored as \\n (`typed_text.with_normalised_line_ends`): a browser drops the \\r of
+    text pasted from Windows, and every position it reports would drift."""
     source = Source(
         title=title,
-        text=text,
+        text=typed_text.with_normalised_line_ends(text),
         publisher=publisher,
         slug=slug or unique_slug(Source, title),
         kind=kind,
@@ -263,6 +265,8 @@ def source_update(
     status recomputed.
     """
     refuse_unknown_fields(changes, SOURCE_FIELDS)
+    if "text" in changes:
+        changes = {**changes, "text": typed_text.with_normalised_line_ends(changes["text"])}
     current = lock_source(source)
     if "text" in changes and changes["text"] != current.text:
         quoted = current.excerpts.count()
