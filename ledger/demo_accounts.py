@@ -40,6 +40,15 @@ class PublishedPasswordsRefused:
         return None
 
 
+def demo_accounts_with_published_passwords(user_model) -> list[str]:
+    """The demo accounts that still log in with their published password."""
+    return [
+        user.username
+        for user in user_model._default_manager.filter(username__in=PUBLISHED_PASSWORDS)
+        if user.check_password(PUBLISHED_PASSWORDS[user.username])
+    ]
+
+
 def demo_accounts_disabled(user_model) -> list[str]:
     """Give every demo account that still has its published password an unusable one; return
     their usernames. Used by a restore outside development."""

@@ -196,6 +196,10 @@ CACHES = {
     },
 }
 
+# The key that signs dumps (`export_ledger`) and checks them (`import_ledger`); without one,
+# dumps are only checksummed, which catches accidents but not a forger.
+LEDGER_DUMP_KEY = os.environ.get("LEDGER_DUMP_KEY", "")
+
 # How the ledger names itself on its pages, in feeds and in ClaimReview markup.
 LEDGER_NAME = os.environ.get("LEDGER_NAME", "Claim ledger")
 # How long browsers and caches may keep a public page before asking again (seconds).

@@ -463,3 +463,65 @@ def test_a_dump_travels_to_postgresql_and_back_to_sqlite_unchanged(ledger, postg
     assert record_lines(from_postgres) == expected
     assert record_lines(back_in_sqlite) == expected
     assert f"Ingested source {Source.objects.order_by('pk').last().pk + 1} ".encode() in ingested
+
+
+# -- signed dumps -------------------------------------------------------------------------------
+
+
+def forge(dump: bytes) -> bytes:
+    """Change what a history row says, recompute every checksum, and keep the old signature."""
+    lines = dump.splitlines(keepends=True)
+    signature = json.loads(lines[-1]).get("signature")
+    index = line_of(dump, "claims.historicalclaim", last=True)
+    record = json.loads(lines[index])
+    record["fields"]["history_change_reason"] = "Quietly rewritten."
+    lines[index] = backup.canonical_json(record) + b"\n"
+    forged = resign(lines).splitlines(keepends=True)
+    footer = json.loads(forged[-1]) | ({"signature": signature} if signature else {})
+    return b"".join(forged[:-1]) + backup.canonical_json(footer) + b"\n"
+
+
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
+def test_a_signed_dump_restores_where_its_key_is_and_says_which_key(ledger, settings):
+    settings.LEDGER_DUMP_KEY = "the newsroom's own dump key"
+    dump = export()
+    assert json.loads(dump.splitlines()[-1])["signature"]["key"] == backup.key_id(
+        settings.LEDGER_DUMP_KEY
+    )
+    wipe_ledger()
+    assert restore(dump).signed_by == backup.key_id(settings.LEDGER_DUMP_KEY)
+
+
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
+def test_a_forged_dump_with_recomputed_checksums_is_refused_where_a_key_is_set(ledger, settings):
+    settings.LEDGER_DUMP_KEY = "the newsroom's own dump key"
+    forged = forge(export())
+    unsigned = forge(b"".join(export_unsigned(settings)))
+    wipe_ledger()
+    with pytest.raises(backup.SignatureRefused, match="changed after it was signed"):
+        restore(forged)
+    with pytest.raises(backup.SignatureRefused, match="not signed"):
+        restore(unsigned)
+    assert not any(row_counts().values())
+    # Accepted only when someone says they trust where it came from, and then named unsigned.
+    assert backup.import_ledger(io.BytesIO(unsigned), accept_unsigned=True).signed_by == ""
+
+
+def export_unsigned(settings) -> list[bytes]:
+    key, settings.LEDGER_DUMP_KEY = settings.LEDGER_DUMP_KEY, ""
+    try:
+        return export().splitlines(keepends=True)
+    finally:
+        settings.LEDGER_DUMP_KEY = key
+
+
+@pytest.mark.writes_outside_services("empties the ledger so that a dump can be restored")
+def test_a_dump_signed_with_another_key_is_refused_naming_both(ledger, settings):
+    settings.LEDGER_DUMP_KEY = "one newsroom's key"
+    dump = export()
+    wipe_ledger()
+    settings.LEDGER_DUMP_KEY = "another newsroom's key"
+    with pytest.raises(backup.SignatureRefused) as refused:
+        restore(dump)
+    assert backup.key_id("one newsroom's key") in str(refused.value)
+    assert backup.key_id("another newsroom's key") in str(refused.value)

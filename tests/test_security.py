@@ -216,3 +216,11 @@ def test_a_restore_outside_development_disables_demo_accounts():
     assert demo_accounts_disabled(User) == ["reviewer"]
     assert not User.objects.get(username="reviewer").has_usable_password()
     assert User.objects.get(username="reviewer2").check_password("a password of its own")
+
+
+def test_an_export_says_when_it_carries_demo_accounts(tmp_path, capsys):
+    from django.core.management import call_command
+
+    User.objects.create_user("editor2", password="editor2-demo")
+    call_command("export_ledger", str(tmp_path / "ledger.jsonl"))
+    assert "carries demo accounts with published passwords (editor2)" in capsys.readouterr().out

@@ -8,7 +8,12 @@ A dump is one JSON object per line, UTF-8:
   SHA-256 of the canonical JSON of the model, pk and fields (sorted keys, no white space,
   UTF-8, not ASCII-escaped), so one changed character names its line;
 - a footer: ``{"records": N, "sha256": …}``, the SHA-256 of every line before it, so a dump cut
-  short, reordered or edited (even with its record checksums recomputed) is refused.
+  short, reordered or edited (even with its record checksums recomputed) is refused;
+- and, when the exporting server has a dump key (`LEDGER_DUMP_KEY`), a ``signature`` in the
+  footer: the key's id and an HMAC-SHA256 of that checksum. Checksums alone only catch accidents:
+  anyone can recompute them. A signed dump imports only where the same key is set, and a server
+  with a key refuses an unsigned dump unless told to accept it (`--accept-unsigned`): an unsigned
+  dump is as trustworthy as whoever handed it over, and `import_ledger` says which it was.
 
 What is in it: every model of the claims app with its history (the Historical* tables), the
 accounts (with their groups and permissions, by name, since migrations create groups and
@@ -25,6 +30,7 @@ everything back, so a database is either fully restored or unchanged.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
@@ -176,12 +183,63 @@ class RestoreRejected(BackupError):
     """The records were read intact but do not make a valid ledger."""
 
 
+class SignatureRefused(BackupError):
+    """The dump's signature is missing, made with another key, or does not match."""
+
+
+MESSAGE_UNSIGNED = (
+    "This dump is not signed, and this server has a dump key (LEDGER_DUMP_KEY): an unsigned dump "
+    "is as trustworthy as whoever handed it over. Import it with --accept-unsigned if you trust "
+    "its source."
+)
+MESSAGE_NO_KEY = (
+    "This dump is signed with key {key}, and this server has no dump key to check it with: set "
+    "LEDGER_DUMP_KEY to the key it was exported with."
+)
+MESSAGE_OTHER_KEY = "This dump is signed with key {key}; this server's key is {ours}."
+MESSAGE_BAD_SIGNATURE = (
+    "This dump's signature does not match its contents: it was changed after it was signed "
+    "(with key {key})."
+)
+
+
+def key_id(key: str) -> str:
+    """A short public name for a dump key (never the key itself)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def signature_of(checksum: str, key: str) -> dict[str, str]:
+    mac = hmac.new(key.encode("utf-8"), checksum.encode("ascii"), hashlib.sha256).hexdigest()
+    return {"key": key_id(key), "hmac": mac}
+
+
+def _check_signature(footer: dict[str, Any], *, accept_unsigned: bool) -> str:
+    """The id of the key that signed the dump ("" if unsigned, where that is accepted)."""
+    key = settings.LEDGER_DUMP_KEY
+    signature = footer.get("signature")
+    if not signature:
+        if key and not accept_unsigned:
+            raise SignatureRefused(MESSAGE_UNSIGNED)
+        return ""
+    if not isinstance(signature, dict) or set(signature) != {"key", "hmac"}:
+        raise SignatureRefused(MESSAGE_BAD_SIGNATURE.format(key="unknown"))
+    if not key:
+        raise SignatureRefused(MESSAGE_NO_KEY.format(key=signature["key"]))
+    if signature["key"] != key_id(key):
+        raise SignatureRefused(MESSAGE_OTHER_KEY.format(key=signature["key"], ours=key_id(key)))
+    expected = signature_of(footer["sha256"], key)["hmac"]
+    if not hmac.compare_digest(str(signature["hmac"]), expected):
+        raise SignatureRefused(MESSAGE_BAD_SIGNATURE.format(key=signature["key"]))
+    return signature["key"]
+
+
 @dataclass(frozen=True)
 class BackupSummary:
     """How many rows of each model a dump holds, and the checksum in its footer."""
 
     counts: dict[str, int]
     sha256: str
+    signed_by: str = ""  # the id of the key that signed it; "" for an unsigned dump
 
     @property
     def records(self) -> int:
@@ -234,9 +292,12 @@ def export_ledger(stream: BinaryIO) -> BackupSummary:
                 record["sha256"] = record_sha256(model=label, pk=pk, fields=fields)
                 write(canonical_json(record) + b"\n")
                 counts[label] += 1
-    footer = {"records": sum(counts.values()), "sha256": digest.hexdigest()}
+    footer: dict[str, Any] = {"records": sum(counts.values()), "sha256": digest.hexdigest()}
+    if settings.LEDGER_DUMP_KEY:
+        footer["signature"] = signature_of(footer["sha256"], settings.LEDGER_DUMP_KEY)
     stream.write(canonical_json(footer) + b"\n")
-    return BackupSummary(counts=counts, sha256=footer["sha256"])
+    signed_by = footer["signature"]["key"] if "signature" in footer else ""
+    return BackupSummary(counts=counts, sha256=footer["sha256"], signed_by=signed_by)
 
 
 @contextmanager
@@ -317,11 +378,11 @@ class _Record:
         return f"{_label(self.model)} {key}"
 
 
-def import_ledger(stream: BinaryIO) -> BackupSummary:
+def import_ledger(stream: BinaryIO, *, accept_unsigned: bool = False) -> BackupSummary:
     """Restore the dump in `stream` (binary) into this empty database, or change nothing."""
     with transaction.atomic():
         _refuse_non_empty_database()
-        reader = _DumpReader(stream)
+        reader = _DumpReader(stream, accept_unsigned=accept_unsigned)
         writer = _RowWriter()
         for record in reader.records():
             writer.add(record)
@@ -339,7 +400,7 @@ def import_ledger(stream: BinaryIO) -> BackupSummary:
         _reset_sequences()
         # Raw inserts send no signals: tell the response cache the ledger changed.
         ledger_changed()
-    return BackupSummary(counts=reader.counts, sha256=reader.sha256)
+    return BackupSummary(counts=reader.counts, sha256=reader.sha256, signed_by=reader.signed_by)
 
 
 def _refuse_non_empty_database() -> None:
@@ -363,8 +424,10 @@ def _reset_sequences() -> None:
 class _DumpReader:
     """Reads a dump line by line, checking each record before handing it on."""
 
-    def __init__(self, stream: BinaryIO):
+    def __init__(self, stream: BinaryIO, *, accept_unsigned: bool = False):
         self.stream = stream
+        self.accept_unsigned = accept_unsigned
+        self.signed_by = ""
         self.digest = hashlib.sha256()
         self.models = {_label(model): model for model in DUMPED_MODELS}
         self.counts: dict[str, int] = {label: 0 for label in self.models}
@@ -381,7 +444,7 @@ class _DumpReader:
         line_number = 1
         for line_number, line in lines:
             data = self._parse(line_number, line)
-            if set(data) == {"records", "sha256"}:
+            if set(data) in ({"records", "sha256"}, {"records", "sha256", "signature"}):
                 self._check_footer(line_number, data)
                 extra = next(lines, None)
                 if extra is not None:
@@ -475,6 +538,7 @@ class _DumpReader:
                 )
             )
         self.sha256 = actual
+        self.signed_by = _check_signature(footer, accept_unsigned=self.accept_unsigned)
 
 
 class _RowWriter:

@@ -2,9 +2,11 @@ import os
 import sys
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.ops.backup import export_ledger
+from ledger.demo_accounts import demo_accounts_with_published_passwords
 
 
 class Command(BaseCommand):
@@ -42,3 +44,16 @@ class Command(BaseCommand):
         for line in summary.lines():
             report.write(line, style_func=str)
         report.write(f"{summary.records} records, SHA-256 {summary.sha256}", style_func=str)
+        report.write(
+            f"Signed with dump key {summary.signed_by}."
+            if summary.signed_by
+            else "Not signed: set LEDGER_DUMP_KEY to sign dumps.",
+            style_func=str,
+        )
+        demo = demo_accounts_with_published_passwords(get_user_model())
+        if demo:
+            report.write(
+                f"This dump carries demo accounts with published passwords ({', '.join(demo)}): "
+                "outside development they cannot log in, and a restore there disables them.",
+                style_func=str,
+            )

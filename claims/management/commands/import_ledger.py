@@ -16,20 +16,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The dump to read, or - for standard input.")
+        parser.add_argument(
+            "--accept-unsigned",
+            action="store_true",
+            help="Import an unsigned dump on a server that has a dump key (LEDGER_DUMP_KEY).",
+        )
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, accept_unsigned, **options):
         try:
             if path == "-":
-                summary = import_ledger(sys.stdin.buffer)
+                summary = import_ledger(sys.stdin.buffer, accept_unsigned=accept_unsigned)
             else:
                 with open(path, "rb") as stream:
-                    summary = import_ledger(stream)
+                    summary = import_ledger(stream, accept_unsigned=accept_unsigned)
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         except BackupError as error:
             raise CommandError(f"{error}\nNothing was imported.") from error
         for line in summary.lines():
             self.stdout.write(line)
+        self.stdout.write(
+            f"Signed with dump key {summary.signed_by}."
+            if summary.signed_by
+            else "Unsigned: this dump is as trustworthy as whoever handed it over."
+        )
         if not settings.DEBUG:
             disabled = demo_accounts_disabled(get_user_model())
             if disabled:
