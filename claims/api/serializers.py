@@ -107,6 +107,11 @@ class OptionalURLField(serializers.URLField):
         return value or None
 
 
+def independent_as_field(help_text: str) -> serializers.CharField:
+    """The name of the root voice a speaker or publisher counts as (`voice_root_name`)."""
+    return serializers.CharField(source="voice_root_name", read_only=True, help_text=help_text)
+
+
 class PublisherSerializer(serializers.ModelSerializer):
     part_of = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     organisation = serializers.SlugRelatedField(
@@ -116,11 +121,9 @@ class PublisherSerializer(serializers.ModelSerializer):
         help_text="The speaker (organisation) whose voice its own reporting is, if any.",
     )
     url = OptionalURLField(help_text="The publisher's website, where known.")
-    independent_as = serializers.CharField(
-        source="voice_root_name",
-        read_only=True,
-        help_text="The voice its own reporting counts as for independence (itself, its parent "
-        "or its organisation).",
+    independent_as = independent_as_field(
+        "The voice its own reporting counts as for independence (itself, its parent or its "
+        "organisation)."
     )
 
     class Meta:
@@ -136,10 +139,8 @@ class SpeakerSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The organisation this speaker belongs to or speaks for.",
     )
-    independent_as = serializers.CharField(
-        source="voice_root_name",
-        read_only=True,
-        help_text="The voice this speaker counts as for independence (its topmost affiliation).",
+    independent_as = independent_as_field(
+        "The voice this speaker counts as for independence (its topmost affiliation)."
     )
 
     class Meta:

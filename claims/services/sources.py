@@ -8,6 +8,7 @@ change request is being applied (`approval`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -369,19 +370,24 @@ def excerpt_create(
     attribution (`excerpt_update`), under its rules.
     Raises `anchoring.AnchoringError` (with the nearest real passage) or `ValidationError`.
     """
+    # An existing quote keeps its voice unless one is given; a new one gets the default.
+    restated = {"speaker": speaker, "voice": voice, "via": via} if voice else {"speaker": speaker}
+    default_voice = VoiceKind.QUOTE if speaker is not None else VoiceKind.OWN
+    attribution = {"speaker": speaker, "voice": voice or default_voice, "via": via}
+
+    def anchored_in(text: str) -> anchoring.Anchor:
+        return anchoring.anchor(text, quote, near=near, prefix=prefix)
+
     # Anchored before the transaction opens: a quote that misses costs a nearest-passage search,
     # and no writer should wait for it (SQLite takes its write lock when a transaction begins).
-    found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
+    found = anchored_in(source.text)
     return _excerpt_save(
         source=source,
-        anchored=(source.text, found),
-        quote=quote,
+        found=(source.text, found),
+        anchored_in=anchored_in,
+        attribution=attribution,
+        restated=restated if speaker is not None or voice else {},
         by=by,
-        speaker=speaker,
-        voice=voice,
-        via=via,
-        near=near,
-        prefix=prefix,
     )
 
 
@@ -389,25 +395,19 @@ def excerpt_create(
 def _excerpt_save(
     *,
     source: Source,
-    anchored: tuple[str, anchoring.Anchor],
-    quote: str,
+    found: tuple[str, anchoring.Anchor],
+    anchored_in: Callable[[str], anchoring.Anchor],
+    attribution: dict,
+    restated: dict,
     by: Actor,
-    speaker: Speaker | None,
-    voice: str | None,
-    via: Speaker | None,
-    near: int | None,
-    prefix: str | None,
 ) -> Excerpt:
-    # An existing quote keeps its voice unless one is given; a new one gets the default.
-    restated = {"speaker": speaker, "voice": voice, "via": via} if voice else {"speaker": speaker}
-    if voice is None:
-        voice = VoiceKind.QUOTE if speaker is not None else VoiceKind.OWN
-    attribution = {"speaker": speaker, "voice": voice, "via": via}
-    anchored_in, found = anchored
+    """Store the anchored excerpt under the source's lock; `restated` is the attribution a
+    caller gave for a quote that may already exist (empty: keep what it has)."""
+    text, found = found
     source = lock_source(source)
     # A quoted text never changes; the lock confirms this one did not change since anchoring.
-    if source.text != anchored_in:
-        found = anchoring.anchor(source.text, quote, near=near, prefix=prefix)
+    if source.text != text:
+        found = anchored_in(source.text)
     item = _item_holding(source, found.start, found.end)
     excerpt = Excerpt.objects.filter(source=source, start=found.start, end=found.end).first()
     if excerpt is None:
@@ -423,7 +423,7 @@ def _excerpt_save(
         )
         excerpt.full_clean()
         save_with_history(excerpt, by=by)
-    elif (speaker is not None or restated.get("voice")) and changed_fields(excerpt, restated):
+    elif restated and changed_fields(excerpt, restated):
         excerpt = excerpt_update(excerpt=excerpt, by=by, **restated)
     return excerpt
 
