@@ -93,9 +93,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LEDGER_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LEDGER_LOGIN_COOLOFF_MINUTES", "15")))
-# Locking a username everywhere would let anyone lock an editor out; locking an address alone
-# would punish a whole newsroom behind one NAT. The pair is what a guesser cannot rotate cheaply.
+# Locking a username everywhere at this limit would let anyone lock an editor out; locking an
+# address alone would punish a whole newsroom behind one NAT. So the pair is locked at the low
+# limit, and the account everywhere at a higher one (ledger/login_limits.py), so that rotating
+# addresses buys a guesser LEDGER_ACCOUNT_FAILURE_LIMIT guesses per cool-off, no more.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LEDGER_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LEDGER_ACCOUNT_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "ledger.login_limits.AccountAndAddressLockout"
+AXES_LOCKOUT_CALLABLE = "ledger.login_limits.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # No start-up banner on every management command; failed logins and lockouts are still logged.
 AXES_VERBOSE = False

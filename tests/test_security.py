@@ -11,11 +11,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from claims import services
 from ledger.demo_accounts import demo_accounts_disabled
+from ledger.login_limits import unlock_account
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +24,12 @@ pytestmark = pytest.mark.django_db
 WRONG = "not-the-password-9f3c"
 
 
-def admin_login(client, username, password):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+def admin_login(client, username, password, address="127.0.0.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
 
 
 # -- headers --------------------------------------------------------------------------------------
@@ -131,6 +136,74 @@ def test_the_api_token_login_is_throttled_by_the_same_counter(editor):
     assert refused.status_code == 429
     assert "Too many failed logins" in refused.json()["detail"]
     assert "token" not in refused.json()
+
+
+def guesses_from_many_addresses(client, username, *, addresses, each):
+    """Wrong passwords, `each` from every address: what a guesser rotating addresses does.
+    Returns the status of every attempt."""
+    return [
+        admin_login(client, username, WRONG, address=f"10.0.{n // 250}.{n % 250 + 1}").status_code
+        for n in range(addresses)
+        for _ in range(each)
+    ]
+
+
+def test_rotating_addresses_locks_the_account_everywhere_after_twenty_failures(client, editor):
+    per_address = settings.AXES_FAILURE_LIMIT - 1  # never enough to lock any one address
+    statuses = guesses_from_many_addresses(client, "edna", addresses=20, each=per_address)
+    # 80 guesses from 20 addresses: the form answers the first 19, the 20th locks the account.
+    limit = settings.LEDGER_ACCOUNT_FAILURE_LIMIT
+    assert statuses[: limit - 1] == [200] * (limit - 1)
+    assert set(statuses[limit - 1 :]) == {429}
+
+    # The right password, from an address that never failed, is refused too, saying why.
+    refused = admin_login(client, "edna", "pw", address="192.0.2.7")
+    assert refused.status_code == 429
+    assert b"This account is locked" in refused.content
+    assert b"several addresses" in refused.content
+    assert b"administrator unlocks it" in refused.content
+    # The API's token login says the same.
+    api = APIClient(REMOTE_ADDR="192.0.2.8")
+    answer = api.post("/api/v1/auth/login/", **basic("edna", "pw"))
+    assert answer.status_code == 429
+    assert answer.json()["detail"].startswith("This account is locked")
+
+    # Other accounts are not touched.
+    factories.user("colleague", "Editors")
+    assert admin_login(client, "colleague", "pw").status_code == 302
+
+
+def test_failures_below_the_account_limit_spread_over_addresses_do_not_lock(client, editor):
+    limit = settings.LEDGER_ACCOUNT_FAILURE_LIMIT
+    statuses = guesses_from_many_addresses(client, "edna", addresses=limit - 1, each=1)
+    assert set(statuses) == {200}
+    assert admin_login(client, "edna", "pw", address="192.0.2.7").status_code == 302
+
+
+def test_a_superuser_unlocks_a_locked_account_from_the_account_list(client, editor, superuser):
+    guesses_from_many_addresses(
+        client, "edna", addresses=settings.LEDGER_ACCOUNT_FAILURE_LIMIT, each=1
+    )
+    assert admin_login(client, "edna", "pw").status_code == 429
+
+    admin = Client()
+    admin.force_login(superuser)
+    listing = admin.get("/admin/auth/user/")
+    # The refused right password counts too: a guesser who keeps trying keeps the lock on.
+    assert "Locked: 21 failed logins" in listing.content.decode()
+    done = admin.post(
+        "/admin/auth/user/",
+        {"action": "unlock_logins", "_selected_action": [editor.pk]},
+        follow=True,
+    )
+    assert "Unlocked 1 account(s)" in done.content.decode()
+
+    assert admin_login(client, "edna", "pw").status_code == 302
+
+
+def test_only_a_superuser_may_unlock_an_account(editor):
+    with pytest.raises(PermissionError):
+        unlock_account(username="edna", by=editor)
 
 
 # -- the audit log --------------------------------------------------------------------------------

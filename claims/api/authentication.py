@@ -1,17 +1,12 @@
 """HTTP Basic for the API token login: the one place a password meets the API."""
 
-from django.conf import settings
 from django.http.multipartparser import MultiPartParserError
 from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
 from claims.rules import typed_text
-
-MESSAGE_LOCKED_OUT = (
-    "Too many failed logins for this account from your address. Wait {minutes} minutes, "
-    "or ask an administrator to unlock it."
-)
+from ledger.login_limits import lock_message, lock_of
 
 
 class LockedOut(exceptions.APIException):
@@ -46,8 +41,8 @@ class LoginBasicAuthentication(BasicAuthentication):
             return super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:
             if getattr(request, "axes_locked_out", False):
-                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-                raise LockedOut(MESSAGE_LOCKED_OUT.format(minutes=minutes)) from None
+                lock = lock_of(request, {"username": userid})
+                raise LockedOut(lock_message(lock)) from None
             raise
 
 
