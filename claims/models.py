@@ -262,6 +262,10 @@ class Source(LedgerModel):
     def get_absolute_url(self):
         return reverse("claims:source", kwargs={"slug": self.slug})
 
+    def get_text_url(self):
+        """The text alone, as plain text: what excerpts' offsets count in."""
+        return reverse("claims:source-text", kwargs={"slug": self.slug})
+
     def clean(self):
         self.refuse_text_change_if_quoted()
 

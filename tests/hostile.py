@@ -424,6 +424,7 @@ PAGES = {
     "claim": ("html", 200, lambda d: d.claim.get_absolute_url()),
     "withdrawn claim (410)": ("html", 410, lambda d: d.withdrawn.get_absolute_url()),
     "source": ("html", 200, lambda d: d.source.get_absolute_url()),
+    "source as plain text": ("text", 200, lambda d: d.source.get_text_url()),
     "speaker": ("html", 200, lambda d: d.speaker.get_absolute_url()),
     "facts": ("html", 200, lambda d: "/facts/"),
     "methodology": ("html", 200, lambda d: "/methodology/"),
@@ -512,4 +513,5 @@ def problems_on(page: str, ledger: HostileLedger, client: Client, staff: Client)
         found += [] if response["X-Content-Type-Options"] == "nosniff" else ["JSON may be sniffed"]
     else:
         found = [] if response["Content-Type"].startswith("text/plain") else ["not plain text"]
+        found += [] if response["X-Content-Type-Options"] == "nosniff" else ["text may be sniffed"]
     return [f"{page}: {problem}" for problem in found]

@@ -201,6 +201,8 @@ OTHER_CELLS = [
     ("claims:source", "get", "/sources/justice-campaign-press-2014/", None, (200, 200, 200, 200)),
     ("claims:source", "get", "/sources/{source}/", None, (301, 301, 301, 301)),
     ("claims:source", "put", "/sources/{source}/", None, (405, 405, 405, 405)),
+    ("claims:source-text", "get", "/sources/justice-campaign-press-2014/text", None, (200,) * 4),
+    ("claims:source-text", "post", "/sources/justice-campaign-press-2014/text", {}, (405,) * 4),
     ("claims:speaker", "get", "/speakers/vladimir-putin/", None, (200, 200, 200, 200)),
     ("claims:facts", "get", "/facts/", None, (200, 200, 200, 200)),
     ("claims:methodology", "get", "/methodology/", None, (200, 200, 200, 200)),
@@ -216,6 +218,8 @@ OTHER_CELLS = [
     ("schema", "get", "/api/schema/", None, (200, 200, 200, 200)),
     ("api-docs", "get", "/api/docs/", None, (200, 200, 200, 200)),
     ("api:api-root", "get", f"{API}/", None, (200, 200, 200, 200)),
+    ("api:anno-context", "get", f"{API}/ns/anno.jsonld", None, (200, 200, 200, 200)),
+    ("api:anno-context", "post", f"{API}/ns/anno.jsonld", {}, (405, 405, 405, 405)),
     # API tokens: issued to a signed-in account; logout revokes the token a request carries,
     # so a session alone has nothing to revoke (401).
     ("api:login", "post", f"{API}/auth/login/", None, (401, 200, 200, 200)),

@@ -6,12 +6,12 @@ Serializers shape data and validate input; writes go through `claims.services` a
 
 from collections.abc import Mapping
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import services
+from claims.api import annotations
 from claims.api.representations import tombstone, withdrawals
 from claims.choices import ClaimStatus, Stance, VoiceKind
 from claims.models import (
@@ -513,32 +513,13 @@ class ExcerptWriteSerializer(InputSerializer):
         )
 
 
-def web_annotation(excerpt: Excerpt, request) -> dict:
-    """An excerpt as a W3C Web Annotation: a quotation of its source, selected two ways."""
-    return {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "id": absolute(request, reverse("api:excerpt-detail", args=[excerpt.pk])),
-        "type": "Annotation",
-        "motivation": "quoting",
-        "created": excerpt.created_at.isoformat(),
-        "target": {
-            "source": absolute(request, excerpt.source.get_absolute_url()),
-            "selector": [
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": excerpt.text,
-                    "prefix": excerpt.prefix,
-                    "suffix": excerpt.suffix,
-                },
-                {"type": "TextPositionSelector", "start": excerpt.start, "end": excerpt.end},
-            ],
-        },
-    }
-
-
 class WebAnnotationSerializer(serializers.BaseSerializer):
+    """An excerpt as a W3C Web Annotation (claims/api/annotations.py); its published citations
+    come prefetched (`annotations.with_published_citations`)."""
+
     def to_representation(self, excerpt):
-        return web_annotation(excerpt, self.context.get("request"))
+        request = self.context.get("request")
+        return annotations.annotation(excerpt, request, cited=annotations.cited_by(excerpt))
 
 
 # What a change request may target over the API, by the name a client uses.

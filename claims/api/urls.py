@@ -16,6 +16,7 @@ router.register("claimreview", views.ClaimReviewViewSet, basename="claimreview")
 router.register("changes", views.ChangeRequestViewSet, basename="change")
 
 urlpatterns = [
+    path("ns/anno.jsonld", views.annotation_context, name="anno-context"),
     path("auth/login/", views.LoginView.as_view(), name="login"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logoutall/", views.LogoutAllView.as_view(), name="logout-all"),

@@ -1,7 +1,9 @@
 """API views: parse, check access, call a queryset or a service, render. Nothing decides here."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,12 +17,15 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
+from rest_framework.pagination import Cursor
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from claims import services
+from claims.api import annotations
 from claims.api import serializers as s
+from claims.api.annotations import ANNOTATION_CONTEXT_FILE
 from claims.api.authentication import LoginBasicAuthentication
 from claims.api.filters import ClaimFilter, ExcerptFilter, SourceFilter
 from claims.api.pagination import (
@@ -288,6 +293,78 @@ class SourceViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@require_safe
+def annotation_context(request):
+    """The Web Annotation JSON-LD context (http://www.w3.org/ns/anno.jsonld), served from here
+    so that a client can expand the annotations without reaching w3.org."""
+    response = HttpResponse(
+        ANNOTATION_CONTEXT_FILE.read_bytes(), content_type="application/ld+json"
+    )
+    patch_cache_control(response, public=True, max_age=60 * 60 * 24)
+    return response
+
+
+def first_page_link(paginator, first_pk: int) -> str:
+    """The first page's own address (the collection's has no cursor): a cursor just before its
+    first excerpt, in whichever id order the list is in."""
+    descending = paginator.ordering[0] == "-id"
+    position = first_pk + 1 if descending else first_pk - 1
+    return paginator.encode_cursor(Cursor(offset=0, reverse=False, position=str(position)))
+
+
+def annotation_list(request, excerpts, page, paginator) -> dict:
+    """A page of excerpts as Web Annotations: the collection with its first page embedded when
+    no cursor is given, else that page, naming its collection and its place in it."""
+    collection_id = annotations.address(request)
+    label = f"Excerpts of {settings.LEDGER_NAME}, as Web Annotations"
+    total = excerpts.count()
+    # As an object even inside the collection: the W3C suite reads `total` from it.
+    part_of = {"id": collection_id, "label": label, "total": total}
+    if page:
+        # Excerpts are paged in id order (ascending by default): those before this page's first.
+        before = {"pk__gt" if paginator.ordering[0] == "-id" else "pk__lt": page[0].pk}
+        start_index = excerpts.filter(**before).count()
+    else:
+        start_index = total
+    items = [
+        annotations.annotation(excerpt, request, cited=annotations.cited_by(excerpt), context=False)
+        for excerpt in page
+    ]
+    links = {
+        "next_link": annotations.with_format(paginator.get_next_link()),
+        "prev_link": annotations.with_format(paginator.get_previous_link()),
+    }
+    if request.query_params.get(paginator.cursor_query_param) is None:
+        if not page:
+            return annotations.annotation_collection(
+                collection_id=collection_id, label=label, total=total
+            )
+        first = annotations.annotation_page(
+            page_id=annotations.with_format(first_page_link(paginator, page[0].pk)),
+            part_of=part_of,
+            start_index=start_index,
+            items=items,
+            context=False,
+            **links,
+        )
+        # A cursor from the end, with no position: the last page.
+        last_page = paginator.encode_cursor(Cursor(offset=0, reverse=True, position=None))
+        return annotations.annotation_collection(
+            collection_id=collection_id,
+            label=label,
+            total=total,
+            first=first,
+            last=annotations.with_format(last_page),
+        )
+    return annotations.annotation_page(
+        page_id=annotations.address(request, drop=()),
+        part_of=part_of,
+        start_index=start_index,
+        items=items,
+        **links,
+    )
+
+
 ANNOTATION_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
     description="A W3C Web Annotation (JSON-LD) with TextQuoteSelector and TextPositionSelector.",
@@ -324,18 +401,29 @@ class ExcerptViewSet(
     renderer_classes = [ORJSONRenderer, WebAnnotationRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
-        return Excerpt.objects.select_related(
+        excerpts = Excerpt.objects.select_related(
             "source__publisher", "item", "speaker", "via"
         ).visible_to(self.request.user)
+        return annotations.with_published_citations(excerpts) if self.annotating else excerpts
+
+    @property
+    def annotating(self) -> bool:
+        """Reading excerpts as Web Annotations (by Accept or `?format=annotation`)."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        reading = self.action in ("list", "retrieve")
+        return reading and renderer is not None and renderer.format == WebAnnotationRenderer.format
 
     def get_serializer_class(self):
         if self.action == "create":
             return s.ExcerptWriteSerializer
-        renderer = getattr(self.request, "accepted_renderer", None)
-        reading = self.action in ("list", "retrieve")
-        if reading and renderer is not None and renderer.format == WebAnnotationRenderer.format:
-            return s.WebAnnotationSerializer
-        return s.ExcerptSerializer
+        return s.WebAnnotationSerializer if self.annotating else s.ExcerptSerializer
+
+    def list(self, request, *args, **kwargs):
+        if not self.annotating:
+            return super().list(request, *args, **kwargs)
+        excerpts = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(excerpts)
+        return Response(annotation_list(request, excerpts, page, self.paginator))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

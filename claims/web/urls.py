@@ -12,6 +12,7 @@ urlpatterns = [
     path("disputes/<slug:slug>/", views.dispute_detail, name="dispute"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
+    path("sources/<slug:slug>/text", views.source_text, name="source-text"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker"),
     path("facts/", views.facts, name="facts"),
     path("methodology/", views.methodology, name="methodology"),

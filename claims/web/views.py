@@ -149,6 +149,21 @@ def source_detail(request, slug):
 
 
 @public
+def source_text(request, slug):
+    """The source's text as plain text, character for character as stored: the resource a Web
+    Annotation's TextPositionSelector and TextQuoteSelector apply to. The HTML page inserts
+    marks and repeats quotes, so offsets do not fit it; here they do."""
+    source = by_slug_or_id(Source.objects.published(), slug)
+    if source.slug != slug:
+        return redirect(source.get_text_url(), permanent=True)
+    response = HttpResponse(source.text, content_type="text/plain; charset=utf-8")
+    response["Content-Language"] = source.language
+    page = request.build_absolute_uri(source.get_absolute_url())
+    response["Link"] = f'<{page}>; rel="alternate"; type="text/html"'
+    return response
+
+
+@public
 def facts(request):
     facts = FactFilter(
         request.GET,
