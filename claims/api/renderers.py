@@ -37,3 +37,11 @@ class WebAnnotationRenderer(ORJSONRenderer):
     media_type = "application/ld+json"
     format = "annotation"
     content_type = f'application/ld+json; profile="{ANNOTATION_PROFILE}"'
+
+
+class SchemaOrgFeedRenderer(ORJSONRenderer):
+    """ClaimReviews as one schema.org DataFeed (JSON-LD), chosen by `Accept:
+    application/ld+json` or `?format=jsonld`: what a fact-check aggregator reads."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"

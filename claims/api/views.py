@@ -1,6 +1,7 @@
 """API views: parse, check access, call a queryset or a service, render. Nothing decides here."""
 
 from django.conf import settings
+from django.db.models import Max
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -34,7 +35,7 @@ from claims.api.pagination import (
     RankedPagination,
 )
 from claims.api.permissions import LedgerPermission
-from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
+from claims.api.renderers import ORJSONRenderer, SchemaOrgFeedRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
 from claims.models import (
     ChangeRequest,
@@ -475,13 +476,15 @@ class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.Generi
     """Published claims as schema.org ClaimReview objects, for fact-check aggregators."""
 
     filterset_class = ClaimFilter
+    renderer_classes = [ORJSONRenderer, SchemaOrgFeedRenderer, BrowsableAPIRenderer]
 
     def get_queryset(self):
         return Claim.objects.published().with_evidence()
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        claims = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(claims)
         base_url = request.build_absolute_uri("/")
         reviews = [
             structured_data.claim_review(
@@ -492,7 +495,21 @@ class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.Generi
             )
             for claim in page
         ]
-        return self.get_paginated_response(reviews)
+        if request.accepted_renderer.format != SchemaOrgFeedRenderer.format:
+            return self.get_paginated_response(reviews)
+        # The DataFeed has no paging terms of its own: pages link each other in HTTP headers.
+        feed = structured_data.data_feed(
+            reviews,
+            url=request.build_absolute_uri(),
+            base_url=base_url,
+            modified=claims.aggregate(modified=Max("updated_at"))["modified"],
+        )
+        links = {
+            "next": self.paginator.get_next_link(),
+            "prev": self.paginator.get_previous_link(),
+        }
+        header = ", ".join(f'<{link}>; rel="{rel}"' for rel, link in links.items() if link)
+        return Response(feed, headers={"Link": header} if header else None)
 
 
 class DeskOnly(IsAuthenticated):

@@ -33,33 +33,65 @@ def _speaker(speaker: Speaker | None) -> dict | None:
     return {"@type": kind, "name": speaker.name}
 
 
-def claim_review(claim: Claim, *, url: str, base_url: str, absolute) -> dict:
-    """The ClaimReview object for a published claim (with its evidence prefetched); `absolute`
-    turns a path into a URL. The rating's explanation is the status rule's own reason."""
-    reason = claim.reason
-    appearances = []
+def _voice(excerpt) -> dict:
+    """Whose claim these words make: the speaker of reported words, else the publisher."""
+    if excerpt.is_reported:
+        return _speaker(excerpt.speaker)
+    return {"@type": "Organization", "name": excerpt.source.publisher.name}
+
+
+def _appearances(claim: Claim, absolute) -> list[tuple[dict, dict]]:
+    """Where the claim is made: one CreativeWork per supporting document (several quotes from
+    one document are one appearance), with the voice that makes it there.
+
+    A document with no original address online (the campaign's pages were collected, not
+    linked) gets no `url`: pointing at the ledger's own copy would present the ledger as where
+    the claim appeared. The copy is named for what it is, `archivedAt`.
+    """
+    found: dict[tuple, tuple[dict, dict]] = {}
     for evidence in claim.evidence.all():
         if evidence.stance != "supports":
             continue
-        source = evidence.excerpt.source
+        excerpt = evidence.excerpt
+        source = excerpt.source
+        key = (source.url,) if source.url else ("source", source.pk, excerpt.item_id)
+        if key in found:
+            continue
         appearance = {
             "@type": "CreativeWork",
-            "url": source.url or absolute(evidence.excerpt.get_absolute_url()),
-            "headline": source.title,
+            "headline": excerpt.item.heading if excerpt.item_id else source.title,
             "publisher": {"@type": "Organization", "name": source.publisher.name},
         }
-        if evidence.excerpt.dated:
-            appearance["datePublished"] = evidence.excerpt.dated.isoformat()
-        appearances.append(appearance)
-    dated = [a for a in appearances if "datePublished" in a]
-    item_reviewed = {"@type": "Claim", "appearance": appearances}
+        if source.url:
+            appearance["url"] = source.url
+        else:
+            appearance["archivedAt"] = absolute(excerpt.get_absolute_url())
+        if excerpt.dated:
+            appearance["datePublished"] = excerpt.dated.isoformat()
+        found[key] = (appearance, _voice(excerpt))
+    return list(found.values())
+
+
+def claim_review(claim: Claim, *, url: str, base_url: str, absolute) -> dict:
+    """The ClaimReview object for a published claim (with its evidence prefetched); `absolute`
+    turns a path into a URL. The rating's explanation is the status rule's own reason.
+
+    The claim's author is its claimant when it has one; otherwise whoever makes it where it
+    first appears in the ledger's sources (the earliest dated appearance, else the first).
+    """
+    reason = claim.reason
+    appearances = _appearances(claim, absolute)
+    item_reviewed = {"@type": "Claim", "appearance": [a for a, _ in appearances]}
+    dated = [(a, voice) for a, voice in appearances if "datePublished" in a]
+    first = min(dated, key=lambda pair: pair[0]["datePublished"]) if dated else None
     author = _speaker(claim.speaker)
+    if author is None and appearances:
+        author = (first or appearances[0])[1]
     if author:
         item_reviewed["author"] = author
-    if dated:
-        first = min(dated, key=lambda a: a["datePublished"])
-        item_reviewed["firstAppearance"] = first
-        item_reviewed["datePublished"] = first["datePublished"]
+    if first:
+        item_reviewed["firstAppearance"] = first[0]
+        item_reviewed["datePublished"] = first[0]["datePublished"]
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -77,6 +109,24 @@ def claim_review(claim: Claim, *, url: str, base_url: str, absolute) -> dict:
         },
         "itemReviewed": item_reviewed,
     }
+
+
+def data_feed(reviews: list[dict], *, url: str, base_url: str, modified) -> dict:
+    """ClaimReviews as a schema.org DataFeed, the form fact-check aggregators take in bulk.
+    The elements share the feed's context, so they carry none of their own."""
+    feed = {
+        "@context": "https://schema.org",
+        "@type": "DataFeed",
+        "name": f"{settings.LEDGER_NAME}: ClaimReview feed",
+        "url": url,
+        "publisher": organisation(base_url),
+        "dataFeedElement": [
+            {key: value for key, value in review.items() if key != "@context"} for review in reviews
+        ],
+    }
+    if modified is not None:
+        feed["dateModified"] = modified.isoformat()
+    return feed
 
 
 def as_script(data: dict) -> SafeString:
