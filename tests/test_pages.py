@@ -172,8 +172,8 @@ def test_speaker_page_shows_what_they_asserted_and_where_it_stands(client, dispu
 
 def test_search_finds_claims_quotes_and_sources(client, dispute_with_rivals):
     page = html_of(client, "/search/?q=guards")
-    assert "He was beaten by guards." in page
-    assert "savage beating by prison guards" in page
+    assert "He was beaten by <mark>guards</mark>." in page
+    assert "savage beating by prison <mark>guards</mark>" in page
     assert "No sources." not in page
     assert "0 results" in html_of(client, "/search/?q=zebra")
 

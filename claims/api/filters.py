@@ -9,6 +9,7 @@ from claims.choices import ClaimStatus, Stance
 from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Source, Speaker
 from claims.querysets import sees_unpublished
 from claims.reads.search import matching
+from claims.rules import search_terms
 
 
 # Filters are deep-copied for every request; a queryset in a filter is expensive to copy, a
@@ -143,7 +144,9 @@ class ClaimFilter(django_filters.FilterSet):
         return self.filter_noop(queryset, name, value)
 
     def filter_text(self, queryset, name, value):
-        return matching(queryset, value, ["text"])
+        terms = search_terms.parse(value)
+        # Punctuation alone asks for no word at all: nothing matches it.
+        return matching(queryset, terms, ["text"]) if terms else queryset.none()
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

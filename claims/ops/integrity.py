@@ -3,7 +3,8 @@
 `find_problems()` re-reads every source and excerpt: each source's text must hash to its stored
 SHA-256, each excerpt must be the source's exact text at its offsets (and inside its item), each
 speaker's and publisher's stored root voice must follow from the affiliations, and each claim's
-stored status must be what the status rule computes today. `verify_ledger` prints
+stored status must be what the status rule computes today, and on SQLite the full-text index
+must agree with the texts it indexes. `verify_ledger` prints
 what this finds; nothing here writes.
 """
 
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db import connection
 from django.db.models import F
 
 from claims.models import Claim, Excerpt, Publisher, Source, Speaker, sha256_of
+from claims.ops.search_index import search_index_problems
 from claims.rules.anchoring import span_is_exact
 from claims.rules.independence import AffiliationLoop, publisher_key, speaker_key
 from claims.services.voices import expected_roots
@@ -27,6 +30,7 @@ def find_problems() -> Iterator[str]:
     yield from _source_problems()
     yield from _voice_problems()
     yield from _status_problems()
+    yield from search_index_problems(connection)
 
 
 def _source_problems() -> Iterator[str]:

@@ -1,7 +1,10 @@
-"""Search over published claims, quotes and sources.
+"""Search over published claims, quotes and sources, ranked, with the match shown in context.
 
-PostgreSQL gets real full-text search (stemmed, ranked, `websearch` syntax); SQLite, which has no
-such thing built in for Django, gets a case-insensitive match on every word of the query.
+The query is read by `claims.rules.search_terms` (words and "quoted phrases", typographic
+variants folded as quote anchoring folds them). Both databases search with a full-text engine:
+PostgreSQL's (`websearch_to_tsquery` over the `english` configuration, ranked by `ts_rank`) and
+SQLite's FTS5 (a porter-stemmed index kept by `claims.ops.search_index`, ranked by `bm25`).
+Each hit carries `passage`: the part of its text around the match, the matched words marked.
 """
 
 from __future__ import annotations
@@ -9,14 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from claims.models import Claim, Excerpt, Source
-from claims.rules import typed_text
+from claims.ops.search_index import fts_table_of
+from claims.rules import search_terms, typed_text
 
 # Results shown per kind; search is for finding, not for paging through the ledger.
 LIMIT = 25
 SEARCH_CONFIG = "english"
+MAX_QUERY_LENGTH = 200
 
 
 @dataclass
@@ -34,43 +40,50 @@ class SearchResults:
 def search(query: str) -> SearchResults:
     # Direction controls are invisible and match nothing a reader means; shown back in the
     # page's title and heading, they would reorder them (see claims.rules.typed_text).
-    query = " ".join(typed_text.without_direction_controls(query).split())[:200]
+    query = " ".join(typed_text.without_direction_controls(query).split())[:MAX_QUERY_LENGTH]
     results = SearchResults(query=query)
-    if not query:
+    terms = search_terms.parse(query)
+    if not terms:
         return results
     claims = Claim.objects.published().select_related("dispute", "speaker")
     excerpts = Excerpt.objects.published().select_related("source__publisher", "item", "speaker")
     sources = Source.objects.published().select_related("publisher")
-    results.claims = list(matching(claims, query, ["text"])[:LIMIT])
-    results.excerpts = list(matching(excerpts, query, ["text"])[:LIMIT])
-    results.sources = list(matching(sources, query, ["title", "text"]).defer("text")[:LIMIT])
+    results.claims = _with_passages(matching(claims, terms, ["text"])[:LIMIT], terms, "text")
+    results.excerpts = _with_passages(matching(excerpts, terms, ["text"])[:LIMIT], terms, "text")
+    results.sources = _with_passages(
+        matching(sources, terms, ["title", "text"])[:LIMIT], terms, "text"
+    )
     return results
 
 
-MAX_SEARCH_WORDS = 32
+def _with_passages(rows, terms, field_name: str) -> list:
+    rows = list(rows)
+    for row in rows:
+        row.passage = search_terms.passage(getattr(row, field_name), terms)
+    return rows
 
 
-def matching(queryset: QuerySet, query: str, fields: list[str]) -> QuerySet:
-    """`queryset` narrowed to rows whose `fields` match `query`, best matches first.
-
-    Only the first `MAX_SEARCH_WORDS` words count: each is a condition, and SQLite refuses a
-    query with too many ("Expression tree is too large").
-    """
-    query = " ".join(query.split()[:MAX_SEARCH_WORDS])
+def matching(queryset: QuerySet, terms: list[search_terms.Term], fields: list[str]) -> QuerySet:
+    """`queryset` narrowed to rows whose `fields` contain every term, best matches first."""
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = SearchVector(*fields, config=SEARCH_CONFIG)
-        wanted = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        wanted = SearchQuery(
+            search_terms.websearch_query(terms), search_type="websearch", config=SEARCH_CONFIG
+        )
         return (
             queryset.annotate(document=vector, rank=SearchRank(vector, wanted))
             .filter(document=wanted)  # the @@ match; ts_rank alone is never quite zero
             .order_by("-rank", "pk")
         )
-    every_word = Q()
-    for word in query.split():
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": word})
-        every_word &= any_field
-    return queryset.filter(every_word).order_by("pk")
+    table = queryset.model._meta.db_table
+    index = fts_table_of(table)
+    query = search_terms.fts5_query(terms)
+    # bm25() is lower for better matches; the row's own index entry is found by its rowid.
+    rank = RawSQL(
+        f"(SELECT bm25({index}) FROM {index} WHERE {index} MATCH %s AND rowid = {table}.id)",
+        (query,),
+    )
+    found = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", (query,))
+    return queryset.filter(pk__in=found).annotate(rank=rank).order_by("rank", "pk")

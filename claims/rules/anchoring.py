@@ -132,6 +132,12 @@ _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _WHITE_SPACE = re.compile(r"\s+")
 
 
+def fold_variants(text: str) -> str:
+    """`text` with typographic variants in their plain form and invisible characters dropped
+    (white space as it was): how search reads a query, as anchoring reads a quote."""
+    return text.translate(_FOLD)
+
+
 class _NormalisedText:
     """A text after normalisation, and a map from its characters back to the original.
 
