@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
 from claims.choices import ClaimStatus, ReviewState, Stance, VoiceKind
+from claims.rules import search_terms
 from claims.rules.status import INDEPENDENT_VOICES_FOR_AGREEMENT
+
+SEARCH_CONFIG = "english"
 
 # A dispute is contested when this many of its published claims have support.
 CONTESTED_AT = 2
@@ -101,7 +105,49 @@ class DisputeQuerySet(models.QuerySet):
         )
 
 
-class ClaimQuerySet(models.QuerySet):
+def full_text_index(table: str) -> str:
+    """The name of SQLite's FTS5 index over `table` (kept by claims.ops.search_index)."""
+    return f"{table}_fts"
+
+
+class FullTextSearchable(models.QuerySet):
+    """`matching(terms)`: rows whose `search_fields` contain every term, best matches first.
+
+    PostgreSQL searches with `websearch_to_tsquery` over the `english` configuration, ranked by
+    `ts_rank`; SQLite with its FTS5 index (porter-stemmed), ranked by `bm25`. The terms come
+    from `claims.rules.search_terms.parse`.
+    """
+
+    search_fields: tuple[str, ...] = ("text",)
+
+    def matching(self, terms):
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = SearchVector(*self.search_fields, config=SEARCH_CONFIG)
+            wanted = SearchQuery(
+                search_terms.websearch_query(terms), search_type="websearch", config=SEARCH_CONFIG
+            )
+            return (
+                self.annotate(document=vector, rank=SearchRank(vector, wanted))
+                .filter(document=wanted)  # the @@ match; ts_rank alone is never quite zero
+                .order_by("-rank", "pk")
+            )
+        table = self.model._meta.db_table
+        index = full_text_index(table)
+        query = search_terms.fts5_query(terms)
+        # bm25() is lower for better matches; the row's own index entry is found by its rowid.
+        rank = RawSQL(
+            f"(SELECT bm25({index}) FROM {index} WHERE {index} MATCH %s AND rowid = {table}.id)",
+            (query,),
+        )
+        found = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", (query,))
+        return self.filter(pk__in=found).annotate(rank=rank).order_by("rank", "pk")
+
+
+class ClaimQuerySet(FullTextSearchable):
     def published(self):
         return self.filter(published_q())
 
@@ -208,7 +254,9 @@ class EvidenceQuerySet(models.QuerySet):
         return self.annotate(voice_root=voice_root("excerpt"))
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(FullTextSearchable):
+    search_fields = ("title", "text")
+
     def published(self):
         """Sources that at least one published claim quotes."""
         from claims.models import Excerpt
@@ -219,7 +267,7 @@ class SourceQuerySet(models.QuerySet):
         return self if sees_unpublished(user) else self.published()
 
 
-class ExcerptQuerySet(models.QuerySet):
+class ExcerptQuerySet(FullTextSearchable):
     def published(self):
         """Excerpts that back at least one published claim."""
         from claims.models import Evidence

@@ -8,7 +8,6 @@ from rest_framework.exceptions import ValidationError
 from claims.choices import ClaimStatus, Stance
 from claims.models import Claim, Dispute, Excerpt, Publisher, ReviewState, Source, Speaker
 from claims.querysets import sees_unpublished
-from claims.reads.search import matching
 from claims.rules import search_terms
 
 
@@ -146,7 +145,7 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         terms = search_terms.parse(value)
         # Punctuation alone asks for no word at all: nothing matches it.
-        return matching(queryset, terms, ["text"]) if terms else queryset.none()
+        return queryset.matching(terms) if terms else queryset.none()
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

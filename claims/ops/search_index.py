@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError
 
+from claims.models import Claim, Excerpt, Source
+from claims.querysets import full_text_index
+
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
@@ -27,18 +30,15 @@ class Indexed:
 
     @property
     def index(self) -> str:
-        return f"{self.table}_fts"
+        return full_text_index(self.table)
 
 
-INDEXED = (
-    Indexed("claims_claim", ("text",)),
-    Indexed("claims_excerpt", ("text",)),
-    Indexed("claims_source", ("title", "text")),
-)
-
-
-def fts_table_of(table: str) -> str:
-    return next(indexed.index for indexed in INDEXED if indexed.table == table)
+def _indexed() -> list[Indexed]:
+    """What each searchable model's queryset searches (`search_fields`), in its table."""
+    return [
+        Indexed(model._meta.db_table, model.objects.none().search_fields)
+        for model in (Claim, Excerpt, Source)
+    ]
 
 
 def _statements(indexed: Indexed) -> tuple[str, list[tuple[str, str]]]:
@@ -70,7 +70,7 @@ def ensure_search_index(connection) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         existing = {name for (name,) in cursor.fetchall()}
-        for indexed in INDEXED:
+        for indexed in _indexed():
             create, triggers = _statements(indexed)
             cursor.execute(create)
             missing = [(name, sql) for name, sql in triggers if name not in existing]
@@ -91,7 +91,7 @@ def search_index_problems(connection) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         existing = {name for (name,) in cursor.fetchall()}
-        for indexed in INDEXED:
+        for indexed in _indexed():
             _, triggers = _statements(indexed)
             problems += [
                 f"search index trigger {name} is missing"

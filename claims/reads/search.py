@@ -1,9 +1,9 @@
 """Search over published claims, quotes and sources, ranked, with the match shown in context.
 
 The query is read by `claims.rules.search_terms` (words and "quoted phrases", typographic
-variants folded as quote anchoring folds them). Both databases search with a full-text engine:
-PostgreSQL's (`websearch_to_tsquery` over the `english` configuration, ranked by `ts_rank`) and
-SQLite's FTS5 (a porter-stemmed index kept by `claims.ops.search_index`, ranked by `bm25`).
+variants folded as quote anchoring folds them). Both databases search with a full-text engine
+(`matching()` on the querysets): PostgreSQL's, and SQLite's FTS5 index kept by
+`claims.ops.search_index`.
 Each hit carries `passage`: the part of its text around the match, the matched words marked.
 """
 
@@ -11,17 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
-
 from claims.models import Claim, Excerpt, Source
-from claims.ops.search_index import fts_table_of
 from claims.rules import search_terms, typed_text
 
 # Results shown per kind; search is for finding, not for paging through the ledger.
 LIMIT = 25
-SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 
 
@@ -48,42 +42,14 @@ def search(query: str) -> SearchResults:
     claims = Claim.objects.published().select_related("dispute", "speaker")
     excerpts = Excerpt.objects.published().select_related("source__publisher", "item", "speaker")
     sources = Source.objects.published().select_related("publisher")
-    results.claims = _with_passages(matching(claims, terms, ["text"])[:LIMIT], terms, "text")
-    results.excerpts = _with_passages(matching(excerpts, terms, ["text"])[:LIMIT], terms, "text")
-    results.sources = _with_passages(
-        matching(sources, terms, ["title", "text"])[:LIMIT], terms, "text"
-    )
+    results.claims = _with_passages(claims.matching(terms)[:LIMIT], terms)
+    results.excerpts = _with_passages(excerpts.matching(terms)[:LIMIT], terms)
+    results.sources = _with_passages(sources.matching(terms)[:LIMIT], terms)
     return results
 
 
-def _with_passages(rows, terms, field_name: str) -> list:
+def _with_passages(rows, terms) -> list:
     rows = list(rows)
     for row in rows:
-        row.passage = search_terms.passage(getattr(row, field_name), terms)
+        row.passage = search_terms.passage(row.text, terms)
     return rows
-
-
-def matching(queryset: QuerySet, terms: list[search_terms.Term], fields: list[str]) -> QuerySet:
-    """`queryset` narrowed to rows whose `fields` contain every term, best matches first."""
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = SearchVector(*fields, config=SEARCH_CONFIG)
-        wanted = SearchQuery(
-            search_terms.websearch_query(terms), search_type="websearch", config=SEARCH_CONFIG
-        )
-        return (
-            queryset.annotate(document=vector, rank=SearchRank(vector, wanted))
-            .filter(document=wanted)  # the @@ match; ts_rank alone is never quite zero
-            .order_by("-rank", "pk")
-        )
-    table = queryset.model._meta.db_table
-    index = fts_table_of(table)
-    query = search_terms.fts5_query(terms)
-    # bm25() is lower for better matches; the row's own index entry is found by its rowid.
-    rank = RawSQL(
-        f"(SELECT bm25({index}) FROM {index} WHERE {index} MATCH %s AND rowid = {table}.id)",
-        (query,),
-    )
-    found = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", (query,))
-    return queryset.filter(pk__in=found).annotate(rank=rank).order_by("rank", "pk")
