@@ -1,4 +1,5 @@
-"""Every public page type is valid HTML, as the Nu HTML checker (the W3C's validator) reads it.
+"""Every public page type is valid HTML, as the Nu HTML checker (the W3C's validator) reads it,
+and its headings form an outline without gaps.
 
 The pages are rendered from the curated ledger, saved as files, and checked in one run of
 vnu.jar, which `make browser` installs from tests/validators/: the JVM takes seconds to start,
@@ -11,6 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
+import lxml.html
 import pytest
 from django.test import RequestFactory
 from django.urls import resolve
@@ -115,3 +117,40 @@ def test_every_public_page_type_passes_the_nu_html_checker(
     if notes:
         warnings.warn("Nu HTML checker warnings:\n" + "\n".join(notes), stacklevel=1)
     assert not errors, f"{len(errors)} errors from the Nu HTML checker:\n" + "\n".join(errors)
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+SECTIONS = ("section", "article", "aside", "nav")
+
+
+def first_heading(section):
+    return next(section.iter(HEADINGS), None)
+
+
+def heading_skips(page: Path) -> list[str]:
+    """Headings deeper than the outline allows: more than one level below the heading before
+    them, or below the heading of the section they are in (the checker does not look)."""
+    document = lxml.html.parse(page).getroot()
+    level = {h: int(h.tag[1]) for h in document.iter(HEADINGS)}
+    skips, previous = [], 0
+    for heading, depth in level.items():
+        if depth > previous + 1:
+            skips.append(f"h{depth} after h{previous}: {heading.text_content().strip()[:60]}")
+        previous = depth
+    for section in document.iter(SECTIONS):
+        own = first_heading(section)
+        outers = (first_heading(outer) for outer in section.iterancestors(SECTIONS))
+        outer = next((heading for heading in outers if heading is not None), None)
+        if own is not None and outer is not None and level[own] > level[outer] + 1:
+            skips.append(
+                f"h{level[own]} in a section of h{level[outer]}: {own.text_content().strip()[:60]}"
+            )
+    return skips
+
+
+def test_headings_on_every_public_page_go_down_one_level_at_a_time(
+    client, seeded_ledger, reviewer, tmp_path
+):
+    files = rendered(client, public_pages(reviewer), tmp_path)
+    skips = {page.stem: heading_skips(page) for page in files}
+    assert {page: found for page, found in skips.items() if found} == {}
