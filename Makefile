@@ -50,7 +50,24 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
-browser: $(CHROMIUM)
+# The Nu HTML checker (vnu.jar from npm's vnu-jar, pinned by the lockfile) checks every public
+# page type in the browser tests. Its manifest lives beside the tests that use it, not at the top
+# of the repo (the project is not a Node project), and it installs into that folder's
+# node_modules/ (gitignored). --ignore-scripts skips the package's postinstall, which downloads a
+# Java of its own when it finds none: it runs on Debian's.
+VALIDATORS := tests/validators
+VNU_JAR := $(VALIDATORS)/node_modules/vnu-jar/build/dist/vnu.jar
+JAVA := /usr/bin/java
+
+$(JAVA):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+
+$(VNU_JAR): $(VALIDATORS)/package.json $(VALIDATORS)/package-lock.json | $(JAVA)
+	npm ci --prefix $(VALIDATORS) --ignore-scripts --no-audit --no-fund
+	touch $@
+
+browser: $(CHROMIUM) $(VNU_JAR)
 
 test: lint browser
 	$(BIN)/python -m pytest

@@ -21,6 +21,13 @@ class ClaimFeed(Feed):
     def title(self):
         return f"{settings.LEDGER_NAME}: claims"
 
+    def author_name(self):
+        # Atom requires an author for the feed or for every entry (RFC 4287 §4.1.1). The ledger
+        # publishes every claim in its own name; the staff who edited or reviewed one are not
+        # named on its page, so they are not named here. (The speaker asserted the claim; they
+        # did not write the entry.)
+        return settings.LEDGER_NAME
+
     def items(self):
         return (
             Claim.objects.published()

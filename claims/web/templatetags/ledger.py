@@ -1,8 +1,23 @@
 """Template helpers for the public pages."""
 
+from datetime import UTC
+
 from django import template
 
 register = template.Library()
+
+
+@register.filter
+def html_datetime(moment):
+    """A moment as a <time datetime> attribute: UTC, to the second, with a Z.
+
+    Django's `date:'c'` writes Python's isoformat, microseconds included, and HTML allows at
+    most three fractional digits; no page needs a reader to know more than the second.
+    """
+    if not moment:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 # Pixels per independent voice in the balance chart, and the longest a bar may grow.
 BAR_UNIT = 28
