@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# The virtualenv is rebuilt only when the dependency declarations change.
+# The virtualenv is rebuilt only when the dependency declarations change. `make run` installs
+# what the app needs (APP_STAMP); `make test` and the tools add the test tools (STAMP).
+APP_STAMP := $(VENV)/.installed-app
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format migrate seed verify clean browser bench
@@ -14,20 +16,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+$(APP_STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $(APP_STAMP)
+
+$(STAMP): $(APP_STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 var:
 	mkdir -p var
 
-migrate: $(STAMP) var
+migrate: $(APP_STAMP) var
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py load_ledger seeds/ledger.yaml
 
-verify: $(STAMP)
+verify: $(APP_STAMP)
 	$(BIN)/python manage.py verify_ledger
 
 # Demo editors and reviewers exist only with development settings (the command refuses otherwise).
