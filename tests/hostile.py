@@ -427,6 +427,15 @@ PAGES = {
     "source as plain text": ("text", 200, lambda d: d.source.get_text_url()),
     "speaker": ("html", 200, lambda d: d.speaker.get_absolute_url()),
     "facts": ("html", 200, lambda d: "/facts/"),
+    "claims": ("html", 200, lambda d: "/claims/"),
+    "disputes": ("html", 200, lambda d: "/disputes/"),
+    "sources": ("html", 200, lambda d: "/sources/"),
+    "speakers": ("html", 200, lambda d: "/speakers/"),
+    "claims, filtered by a hostile value": (
+        "html",
+        200,
+        lambda d: "/claims/?" + urllib.parse.urlencode({"status": d.payload, "page": d.payload}),
+    ),
     "methodology": ("html", 200, lambda d: "/methodology/"),
     "facts, filtered by a hostile value": (
         "html",
@@ -442,6 +451,7 @@ PAGES = {
     "feed": ("xml", 200, lambda d: "/feeds/claims.atom"),
     "sitemap": ("xml", 200, lambda d: "/sitemap.xml"),
     "robots": ("text", 200, lambda d: "/robots.txt"),
+    "favicon": ("redirect", 301, lambda d: "/favicon.ico"),
     "api claim (JSON)": ("json", 200, lambda d: f"{API}/claims/{d.claim.pk}/"),
     "api claim (browsable HTML)": ("html", 200, lambda d: f"{API}/claims/{d.claim.pk}/?format=api"),
     "api claimreview (JSON)": ("json", 200, lambda d: f"{API}/claimreview/"),
@@ -511,6 +521,8 @@ def problems_on(page: str, ledger: HostileLedger, client: Client, staff: Client)
     elif kind == "json":
         found = [] if response["Content-Type"] == "application/json" else ["not served as JSON"]
         found += [] if response["X-Content-Type-Options"] == "nosniff" else ["JSON may be sniffed"]
+    elif kind == "redirect":
+        found = []
     else:
         found = [] if response["Content-Type"].startswith("text/plain") else ["not plain text"]
         found += [] if response["X-Content-Type-Options"] == "nosniff" else ["text may be sniffed"]

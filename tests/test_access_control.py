@@ -214,6 +214,12 @@ OTHER_CELLS = [
     ("claims:sitemap", "get", "/sitemap.xml", None, (200, 200, 200, 200)),
     ("claims:sitemap", "post", "/sitemap.xml", {}, (405, 405, 405, 405)),
     ("claims:robots", "get", "/robots.txt", None, (200, 200, 200, 200)),
+    ("claims:favicon", "get", "/favicon.ico", None, (301, 301, 301, 301)),
+    ("claims:claim-index", "get", "/claims/?status=contradiction", None, (200,) * 4),
+    ("claims:claim-index", "post", "/claims/", {}, (405,) * 4),
+    ("claims:dispute-index", "get", "/disputes/?contested=true", None, (200,) * 4),
+    ("claims:source-index", "get", "/sources/?kind=press_release", None, (200,) * 4),
+    ("claims:speaker-index", "get", "/speakers/?kind=person&page=2", None, (200,) * 4),
     # The API's description.
     ("schema", "get", "/api/schema/", None, (200, 200, 200, 200)),
     ("api-docs", "get", "/api/docs/", None, (200, 200, 200, 200)),

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 VNU_JAR = Path(__file__).parent / "validators/node_modules/vnu-jar/build/dist/vnu.jar"
 # Not HTML: checked against their own standards elsewhere (the plain text, character for
 # character, in tests/test_web_annotations.py).
-NOT_HTML = {"feed", "sitemap", "robots", "source-text"}
+NOT_HTML = {"feed", "sitemap", "robots", "source-text", "favicon"}
 
 
 def public_pages(reviewer) -> dict[str, tuple[str, int]]:
@@ -60,6 +60,15 @@ def public_pages(reviewer) -> dict[str, tuple[str, int]]:
         "search-nothing-found": ("/search/?q=xylophone", 200),
         "search-empty": ("/search/?q=", 200),
         "methodology": ("/methodology/", 200),
+        "claims": ("/claims/", 200),
+        "claims-in-contradiction": ("/claims/?status=contradiction", 200),
+        "claims-unknown-filter": ("/claims/?status=nothing&page=x", 200),
+        "disputes": ("/disputes/", 200),
+        "disputes-contested": ("/disputes/?contested=true", 200),
+        "sources": ("/sources/", 200),
+        "sources-by-kind": ("/sources/?kind=press_release", 200),
+        "speakers": ("/speakers/", 200),
+        "speakers-people": ("/speakers/?kind=person", 200),
         "not-found": ("/claims/no-such-claim/", 404),
         "bad-request": ("/search/?q=%00", 400),
     }

@@ -336,7 +336,8 @@ def test_an_archive_front_page_shows_the_most_disputed_and_says_how_many_in_all(
         factories.evidence(answer, source, "died of heart failure")
     html = client.get("/").content.decode()
     assert html.count('class="dispute-card"') == HOME_DISPUTES
-    assert f"The {HOME_DISPUTES} most disputed of {HOME_DISPUTES + 5} questions." in html
+    assert f"The {HOME_DISPUTES} most disputed of {HOME_DISPUTES + 5} questions: " in html
+    assert '<a href="/disputes/">all questions</a>' in html
 
 
 def test_a_dispute_whose_only_claim_was_withdrawn_leaves_the_pages_and_the_sitemap(

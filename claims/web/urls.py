@@ -9,6 +9,10 @@ app_name = "claims"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("claims/", views.claim_index, name="claim-index"),
+    path("disputes/", views.dispute_index, name="dispute-index"),
+    path("sources/", views.source_index, name="source-index"),
+    path("speakers/", views.speaker_index, name="speaker-index"),
     path("disputes/<slug:slug>/", views.dispute_detail, name="dispute"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
@@ -20,4 +24,5 @@ urlpatterns = [
     path("feeds/claims.atom", views.public(ClaimFeed()), name="feed"),
     path("sitemap.xml", views.public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -6,9 +6,11 @@ Views parse the request, call a queryset or a read helper, and render; nothing h
 from functools import wraps
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
@@ -27,7 +29,13 @@ from claims.reads import structured_data
 from claims.reads.search import search as run_search
 from claims.rules import highlighting
 from claims.rules import status as status_rule
-from claims.web.filters import FactFilter
+from claims.web.filters import (
+    ClaimFilter,
+    DisputeFilter,
+    FactFilter,
+    SourceFilter,
+    SpeakerFilter,
+)
 
 
 def public(view):
@@ -56,6 +64,41 @@ def by_slug_or_id(queryset, key):
 
 HOME_DISPUTES = 30
 HOME_SOURCES = 30
+# Rows per page on the index pages (claims, disputes, sources, speakers).
+INDEX_PAGE_SIZE = 50
+
+
+def index_page(request, template: str, filterset, **context):
+    """An index: the filtered rows, one page of them (a page past the end, or not a number,
+    shows the nearest page rather than an error), and the filter form."""
+    page = Paginator(filterset.qs, INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {"filter": filterset, "page": page, **context})
+
+
+@public
+def claim_index(request):
+    claims = Claim.objects.published().select_related("dispute", "speaker")
+    claims = claims.order_by(F("published_at").desc(nulls_last=True), "pk")
+    return index_page(request, "claims/claim_index.html", ClaimFilter(request.GET, claims))
+
+
+@public
+def dispute_index(request):
+    disputes = Dispute.objects.published().contested_first().with_published_claims()
+    return index_page(request, "claims/dispute_index.html", DisputeFilter(request.GET, disputes))
+
+
+@public
+def source_index(request):
+    sources = Source.objects.published().select_related("publisher").defer("text")
+    sources = sources.order_by(F("published_on").desc(nulls_last=True), "title", "pk")
+    return index_page(request, "claims/source_index.html", SourceFilter(request.GET, sources))
+
+
+@public
+def speaker_index(request):
+    speakers = Speaker.objects.published().select_related("affiliation").order_by("name", "pk")
+    return index_page(request, "claims/speaker_index.html", SpeakerFilter(request.GET, speakers))
 
 
 @public
@@ -146,6 +189,13 @@ def source_detail(request, slug):
         "claims/source.html",
         {"source": source, "excerpts": excerpts, "runs": runs, "items": source.items.all()},
     )
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says (the admin's pages say nothing):
+    send them to the icon the pages link."""
+    return redirect(static("claims/favicon.svg"), permanent=True)
 
 
 @public
