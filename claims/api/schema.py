@@ -1,7 +1,9 @@
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from rest_framework.permissions import SAFE_METHODS
 
 from claims.api.permissions import LedgerPermission
+from claims.api.serializers import InputSerializer
 
 # Refusals carry field errors ({"field": ["message"]}) or {"detail": "...", "code": "..."}.
 ERROR_BODY = {
@@ -21,6 +23,13 @@ class LedgerAutoSchema(AutoSchema):
         if reads_open and not self._desk_only() and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # Every write refuses a field it does not take (InputSerializer), and says so.
+        if direction == "request" and isinstance(force_instance(serializer), InputSerializer):
+            schema["additionalProperties"] = False
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
