@@ -6,6 +6,13 @@ import pytest
 from openapi_spec_validator import OpenAPIV30SpecValidator
 from rest_framework.test import APIClient
 
+from claims.api.pagination import (
+    ChangeOrderPagination,
+    CreationOrderPagination,
+    LedgerCursorPagination,
+    RankedPagination,
+)
+
 API = "/api/v1"
 
 
@@ -24,6 +31,10 @@ def deref(schema, node: dict) -> dict:
             target = target[part]
         node = target
     return node
+
+
+def query_parameters(operation):
+    return {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
 
 
 def test_the_schema_passes_the_openapi_spec_validator(openapi_schema):
@@ -60,6 +71,50 @@ def test_write_bodies_say_that_unknown_fields_are_refused(openapi_schema):
         is not False
     ]
     assert open_bodies == []
+
+
+def test_page_size_is_documented_with_the_bounds_the_paginators_enforce(openapi_schema):
+    assert LedgerCursorPagination.max_page_size == RankedPagination.max_page_size == 200
+    sizes = {
+        name: query_parameters(operation)["page_size"]
+        for name, operation in operations(openapi_schema)
+        if "page_size" in query_parameters(operation)
+    }
+    assert "GET /api/v1/claims/" in sizes and "GET /api/v1/disputes/" in sizes
+    for name, size in sizes.items():
+        assert (size["type"], size.get("minimum"), size.get("maximum")) == ("integer", 1, 200), name
+
+
+@pytest.mark.parametrize(
+    ("path", "orderings"),
+    [
+        ("/api/v1/claims/", LedgerCursorPagination.orderings),
+        ("/api/v1/facts/", LedgerCursorPagination.orderings),
+        ("/api/v1/sources/", ChangeOrderPagination.orderings),
+        ("/api/v1/excerpts/", CreationOrderPagination.orderings),
+        ("/api/v1/changes/", CreationOrderPagination.orderings),
+    ],
+)
+def test_cursor_lists_document_the_orderings_they_accept(openapi_schema, path, orderings):
+    ordering = query_parameters(openapi_schema["paths"][path]["get"])["ordering"]
+    assert ordering["enum"] == orderings
+
+
+def test_list_parameters_declare_that_an_empty_value_is_refused(openapi_schema):
+    # StrictFilterBackend answers `?speaker=` on a list with a 400; only `cursor` may be empty.
+    lists = {
+        name: operation
+        for name, operation in operations(openapi_schema)
+        if name.startswith("GET ") and not name.endswith("}/")
+    }
+    assert "GET /api/v1/claims/" in lists
+    lax = [
+        f"{name} {parameter}"
+        for name, operation in lists.items()
+        for parameter, schema in query_parameters(operation).items()
+        if schema.get("type") == "string" and parameter != "cursor" and schema.get("minLength") != 1
+    ]
+    assert lax == []
 
 
 def as_user(user):

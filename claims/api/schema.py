@@ -2,6 +2,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from rest_framework.permissions import SAFE_METHODS
 
+from claims.api.filters import MAY_BE_EMPTY
 from claims.api.permissions import LedgerPermission
 from claims.api.serializers import InputSerializer
 
@@ -23,6 +24,17 @@ class LedgerAutoSchema(AutoSchema):
         if reads_open and not self._desk_only() and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # StrictFilterBackend refuses an empty value of any parameter of a list (one client's
+        # template with a hole in it), so say so; one record's own parameters are left as read.
+        if self._is_list_view():
+            for parameter in parameters:
+                schema = parameter["schema"]
+                if schema.get("type") == "string" and parameter["name"] not in MAY_BE_EMPTY:
+                    schema["minLength"] = 1
+        return parameters
 
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
