@@ -1,17 +1,76 @@
+"""The OpenAPI schema's view of the API, where drf-spectacular cannot see for itself: who may read,
+what each refusal's body is, that write bodies take no unknown field, and that list parameters
+may not be empty."""
+
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import force_instance
+from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from rest_framework.permissions import SAFE_METHODS
 
 from claims.api.filters import MAY_BE_EMPTY
 from claims.api.permissions import LedgerPermission
 from claims.api.serializers import InputSerializer
 
-# Refusals carry field errors ({"field": ["message"]}) or {"detail": "...", "code": "..."}.
-ERROR_BODY = {
-    "application/json": {
-        "schema": {"type": "object", "additionalProperties": True, "description": "What is wrong."}
-    }
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def register(registry, schemas: dict[str, dict]) -> None:
+    """Add hand-written schemas to the document's components, under their own names."""
+    for name, schema in schemas.items():
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+        )
+        registry.register_on_missing(component)
+
+
+# -- refusals ------------------------------------------------------------------------------------
+# The bodies `claims.api.errors`, DRF and `ledger.errors` answer with. Every refusal is JSON, even
+# for a request that asked for another format.
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "A refusal in words; `code` names the ledger's own refusals "
+        "(`stale_version`, `not_allowed`, `needs_review`, `invalid_state`, `protected`...).",
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "required": ["detail"],
+        "additionalProperties": False,
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Messages by field (or parameter); `non_field_errors` for the whole body.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    "QuoteRefused": {
+        "type": "object",
+        "description": "A quote that is not in the source (with the nearest passage that is), or "
+        "that occurs more than once (with where: send `prefix` or `near` to choose).",
+        "properties": {
+            "quote": {"type": "array", "items": {"type": "string"}},
+            "nearest_passage": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string"},
+                    "start": {"type": "integer"},
+                    "end": {"type": "integer"},
+                    "similarity": {"type": "number"},
+                },
+                "required": ["text", "start", "end", "similarity"],
+            },
+            "occurrences": {"type": "array", "items": {"type": "integer"}},
+        },
+        "required": ["quote"],
+        "additionalProperties": False,
+    },
 }
+# Error first: a client that tries each in turn reads `{"detail": ...}` as one, and anything else
+# as field errors. (A body that fails to parse, or a NUL in the address, is a `detail`.)
+BAD_REQUEST = {"anyOf": [ref("Error"), ref("FieldErrors")]}
+QUOTE_REFUSED = {"anyOf": [ref("Error"), ref("QuoteRefused"), ref("FieldErrors")]}
+
+
+def error_body(code: str) -> dict:
+    return BAD_REQUEST if code == "400" else ref("Error")
 
 
 class LedgerAutoSchema(AutoSchema):
@@ -46,7 +105,11 @@ class LedgerAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, description in self.refusals():
-            responses.setdefault(code, {"description": description, "content": ERROR_BODY})
+            responses.setdefault(code, {"description": description})
+        for code, response in responses.items():
+            if code.startswith("4") and "content" not in response:
+                response["content"] = {"application/json": {"schema": error_body(code)}}
+        register(self.registry, ERROR_SCHEMAS)
         return responses
 
     def _desk_only(self) -> bool:
@@ -61,10 +124,8 @@ class LedgerAutoSchema(AutoSchema):
                 ("401", "No valid token or session."),
                 ("403", "Only the editorial desk reads this."),
             ]
+        refusals.append(("406", "A format (`?format=` or Accept) this endpoint does not offer."))
         if self.method in SAFE_METHODS:
-            refusals.append(
-                ("406", "A format (`?format=` or Accept) this endpoint does not offer.")
-            )
             if self._is_list_view():
                 refusals.append(("400", "An unknown parameter or a value it does not accept."))
             else:
