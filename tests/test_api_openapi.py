@@ -59,6 +59,9 @@ def assert_documented(schema, template: str, method: str, response):
     assert errors == [], response.json()
 
 
+# -- the document ---------------------------------------------------------------------------------
+
+
 def test_the_schema_passes_the_openapi_spec_validator(openapi_schema):
     errors = [error.message for error in OpenAPIV30SpecValidator(openapi_schema).iter_errors()]
     assert errors == []
@@ -166,6 +169,18 @@ def test_field_errors_are_documented_as_lists_of_messages_by_field(openapi_schem
     assert set(error["properties"]) == {"detail", "code"} and error["required"] == ["detail"]
 
 
+def test_annotations_are_documented_as_web_annotations_not_excerpts(openapi_schema):
+    excerpt = openapi_schema["paths"]["/api/v1/excerpts/{id}/"]["get"]["responses"]["200"]
+    annotation = deref(openapi_schema, excerpt["content"]["application/ld+json"]["schema"])
+    assert deref(openapi_schema, annotation["properties"]["type"])["enum"] == ["Annotation"]
+    listed = openapi_schema["paths"]["/api/v1/excerpts/"]["get"]["responses"]["200"]
+    page = deref(openapi_schema, listed["content"]["application/ld+json"]["schema"])
+    assert "Excerpt" not in str(page) and "WebAnnotation" in str(page)
+
+
+# -- the server answers as documented -------------------------------------------------------------
+
+
 @pytest.fixture
 def api():
     cache.clear()  # throttle counts
@@ -263,3 +278,14 @@ def test_anonymous_writes_and_throttled_reads_are_answered_as_documented(openapi
         AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     assert throttled.status_code == 429
     assert_documented(openapi_schema, "/api/v1/claims/", "GET", throttled)
+
+
+@pytest.mark.django_db
+def test_annotations_are_answered_as_documented(openapi_schema, api, published):
+    _, _, excerpt = published
+    one = api.get(f"{API}/excerpts/{excerpt.pk}/?format=annotation")
+    assert one.status_code == 200 and one.json()["type"] == "Annotation"
+    assert_documented(openapi_schema, "/api/v1/excerpts/{id}/", "GET", one)
+    listed = api.get(f"{API}/excerpts/?format=annotation")
+    assert listed.status_code == 200
+    assert_documented(openapi_schema, "/api/v1/excerpts/", "GET", listed)

@@ -1,14 +1,15 @@
 """The OpenAPI schema's view of the API, where drf-spectacular cannot see for itself: who may read,
-what each refusal's body is, that write bodies take no unknown field, and that list parameters
-may not be empty."""
+what each refusal's body is, that write bodies take no unknown field, that list parameters may
+not be empty, and the Web Annotation form of excerpts."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from rest_framework.permissions import SAFE_METHODS
 
 from claims.api.filters import MAY_BE_EMPTY
 from claims.api.permissions import LedgerPermission
-from claims.api.serializers import InputSerializer
+from claims.api.serializers import InputSerializer, WebAnnotationSerializer
 
 
 def ref(name: str) -> dict:
@@ -71,6 +72,60 @@ QUOTE_REFUSED = {"anyOf": [ref("Error"), ref("QuoteRefused"), ref("FieldErrors")
 
 def error_body(code: str) -> dict:
     return BAD_REQUEST if code == "400" else ref("Error")
+
+
+# -- the Web Annotation form of excerpts ---------------------------------------------------------
+# The one place the schema describes `?format=annotation`. The representation is built elsewhere
+# (`web_annotation`); when it changes (an AnnotationPage for lists), change these with it: the
+# schema tests and schemathesis hold the two together.
+# Its constants are components of their own: drf-spectacular would otherwise name them from the
+# property alone ("TypeEnum", and "@contextEnum", which is no valid component name).
+ANNOTATION_SCHEMAS = {
+    "AnnotationContext": {"type": "string", "enum": ["http://www.w3.org/ns/anno.jsonld"]},
+    "AnnotationType": {"type": "string", "enum": ["Annotation"]},
+}
+WEB_ANNOTATION = {
+    "type": "object",
+    "description": "An excerpt as a W3C Web Annotation (JSON-LD): a quotation of its source, "
+    "selected by TextQuoteSelector and TextPositionSelector.",
+    "properties": {
+        "@context": ref("AnnotationContext"),
+        "id": {"type": "string", "format": "uri"},
+        "type": ref("AnnotationType"),
+        "motivation": {"type": "string"},
+        "created": {"type": "string", "format": "date-time"},
+        "target": {
+            "type": "object",
+            "properties": {
+                "source": {"type": "string", "format": "uri"},
+                "selector": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"type": {"type": "string"}},
+                        "required": ["type"],
+                    },
+                },
+            },
+            "required": ["source"],
+        },
+    },
+    "required": ["@context", "id", "type", "target"],
+}
+# What the excerpt views document for the annotation media type: one annotation, and for a list
+# today's cursor page of them (PaginatedWebAnnotationList); an AnnotationPage would go here.
+ANNOTATION = WebAnnotationSerializer
+ANNOTATION_LIST = WebAnnotationSerializer(many=True)
+
+
+class WebAnnotationSchema(OpenApiSerializerExtension):
+    """`WebAnnotationSerializer` builds its JSON-LD by hand; its schema is `WEB_ANNOTATION`."""
+
+    target_class = WebAnnotationSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        register(auto_schema.registry, ANNOTATION_SCHEMAS)
+        return WEB_ANNOTATION
 
 
 class LedgerAutoSchema(AutoSchema):

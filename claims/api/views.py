@@ -31,7 +31,7 @@ from claims.api.pagination import (
 from claims.api.permissions import LedgerPermission
 from claims.api.renderers import ORJSONRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
-from claims.api.schema import QUOTE_REFUSED
+from claims.api.schema import ANNOTATION, ANNOTATION_LIST, QUOTE_REFUSED
 from claims.models import (
     ChangeRequest,
     Claim,
@@ -266,23 +266,17 @@ class SourceViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-ANNOTATION_RESPONSE = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="A W3C Web Annotation (JSON-LD) with TextQuoteSelector and TextPositionSelector.",
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         responses={
             (200, "application/json"): s.ExcerptSerializer(many=True),
-            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+            (200, "application/ld+json"): ANNOTATION_LIST,
         }
     ),
     retrieve=extend_schema(
         responses={
             (200, "application/json"): s.ExcerptSerializer,
-            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+            (200, "application/ld+json"): ANNOTATION,
         }
     ),
 )
