@@ -259,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Write bodies are advertised as JSON alone: the form parsers stay for the browsable API's
+    # own HTML forms, but a generated client offered forms too sends multipart (which cannot
+    # carry nested values such as a change request's `changes`).
+    "PARSER_WHITELIST": ["claims.api.parsers.LedgerJSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "SourceKindEnum": "claims.choices.SourceKind",
         "SpeakerKindEnum": "claims.choices.SpeakerKind",

@@ -1,3 +1,4 @@
+import json
 import os
 
 import pytest
@@ -77,6 +78,16 @@ def superuser(db):
     from django.contrib.auth.models import User
 
     return User.objects.create_superuser("root", password="pw")
+
+
+@pytest.fixture(scope="session")
+def openapi_schema() -> dict:
+    """The API's OpenAPI schema as `/api/schema/` serves it (JSON), generated once in process."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(schema, renderer_context={}))
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,8 @@ PAGINATION_PARAMETERS = (
     "page_size_query_param",
     "ordering_param",
 )
+# The one parameter that may be empty: `?cursor=` is the first page, as DRF reads it.
+MAY_BE_EMPTY = frozenset({"cursor"})
 
 
 def pagination_parameters(view) -> set[str]:
@@ -79,7 +81,7 @@ class StrictFilterBackend(DjangoFilterBackend):
             {
                 name: ["This parameter is empty: give a value or leave it out."]
                 for name, value in request.query_params.items()
-                if value == "" and name != "cursor" and name not in errors
+                if value == "" and name not in MAY_BE_EMPTY and name not in errors
             }
         )
         if errors:

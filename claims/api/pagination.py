@@ -23,6 +23,17 @@ def strict_page_size(paginator, request) -> int:
     return int(requested)
 
 
+def with_bounds(paginator, parameters: list[dict]) -> list[dict]:
+    """DRF's schema of the page parameters, with the bounds the paginator holds them to."""
+    bounds = {
+        paginator.page_size_query_param: {"minimum": 1, "maximum": paginator.max_page_size},
+        getattr(paginator, "page_query_param", None): {"minimum": 1},
+    }
+    for parameter in parameters:
+        parameter["schema"].update(bounds.get(parameter["name"], {}))
+    return parameters
+
+
 class LedgerCursorPagination(CursorPagination):
     """Cursor pages, by default in order of last change, oldest first.
 
@@ -48,6 +59,16 @@ class LedgerCursorPagination(CursorPagination):
 
     def get_page_size(self, request):
         return strict_page_size(self, request)
+
+    def get_schema_operation_parameters(self, view):
+        ordering = {
+            "name": self.ordering_param,
+            "required": False,
+            "in": "query",
+            "description": "The order of the list (`-` reverses it); the id breaks ties.",
+            "schema": {"type": "string", "enum": self.orderings},
+        }
+        return [*with_bounds(self, super().get_schema_operation_parameters(view)), ordering]
 
     def paginate_queryset(self, queryset, request, view=None):
         # A cursor is signed by nothing: a hand-made one can carry a position that is not a
@@ -98,6 +119,9 @@ class RankedPagination(PageNumberPagination):
 
     def get_page_size(self, request):
         return strict_page_size(self, request)
+
+    def get_schema_operation_parameters(self, view):
+        return with_bounds(self, super().get_schema_operation_parameters(view))
 
     def paginate_queryset(self, queryset, request, view=None):
         # DRF answers a page past the end, or not a number, with 404; it is a bad parameter.

@@ -437,11 +437,13 @@ class SourceWriteSerializer(InputSerializer):
     title = serializers.CharField(max_length=300)
     text = serializers.CharField(trim_whitespace=False, max_length=2_000_000)
     publisher = serializers.SlugRelatedField(slug_field="slug", queryset=Publisher.objects.all())
-    slug = serializers.SlugField(max_length=100, required=False, default="")
+    # No defaults here: an empty slug or URL is no slug or URL, and the schema would advertise
+    # "" as the default of a field whose own pattern refuses it. The service makes the slug.
+    slug = serializers.SlugField(max_length=100, required=False)
     kind = serializers.ChoiceField(choices=Source.Kind.choices, default=Source.Kind.NEWS_ARTICLE)
     language = serializers.CharField(max_length=16, default="en")
     author = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    url = serializers.URLField(max_length=500, required=False, default="", allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     published_on = serializers.DateField(required=False, allow_null=True, default=None)
 
     def create(self, data):

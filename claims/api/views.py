@@ -37,6 +37,7 @@ from claims.api.pagination import (
 from claims.api.permissions import LedgerPermission
 from claims.api.renderers import ORJSONRenderer, SchemaOrgFeedRenderer, WebAnnotationRenderer
 from claims.api.representations import CLAIM_COLUMNS, claims_as_json
+from claims.api.schema import ANNOTATION, ANNOTATION_LIST, CLAIM_REVIEWS, QUOTE_REFUSED
 from claims.models import (
     ChangeRequest,
     Claim,
@@ -58,19 +59,18 @@ class LedgerViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and isinstance(
+            getattr(response, "accepted_renderer", None), ORJSONRenderer
+        ):
+            # A refusal is plain JSON whatever format was asked for (annotations, a DataFeed):
+            # it is not one of those things, and clients read every refusal the same way.
+            response.content_type = "application/json"
         if request.method == "GET" and response.status_code == 200:
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True)
             else:
                 patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         return response
-
-
-STATE_ERRORS = {
-    400: OpenApiResponse(description="Invalid input, with field errors."),
-    403: OpenApiResponse(description="Not allowed (permission or the four-eyes rule)."),
-    409: OpenApiResponse(description="Stale version, or a step the claim's state forbids."),
-}
 
 
 class ClaimListMixin:
@@ -124,17 +124,13 @@ class ClaimViewSet(
         row = get_object_or_404(self.get_queryset().values(*CLAIM_COLUMNS), pk=pk)
         return Response(claims_as_json([row], self.request)[0], status=status_code)
 
-    @extend_schema(
-        request=s.ClaimWriteSerializer, responses={201: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.ClaimWriteSerializer, responses={201: s.ClaimSerializer})
     def create(self, request, *args, **kwargs):
         writer = s.ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         writer.is_valid(raise_exception=True)
         return self._read(writer.save().pk, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=s.ClaimWriteSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.ClaimWriteSerializer, responses={200: s.ClaimSerializer})
     def partial_update(self, request, *args, **kwargs):
         claim = self.get_object()
         writer = s.ClaimWriteSerializer(
@@ -157,49 +153,37 @@ class ClaimViewSet(
         )
         return self._read(claim.pk)
 
-    @extend_schema(
-        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ClaimSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit a draft for review (editors)."""
         return self._transition(request, Action.SUBMIT)
 
-    @extend_schema(
-        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ClaimSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a claim in review (reviewers; never your own work)."""
         return self._transition(request, Action.PUBLISH)
 
-    @extend_schema(
-        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ClaimSerializer})
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
         """Send a claim in review back to its author, with a comment (reviewers)."""
         return self._transition(request, Action.REQUEST_CHANGES)
 
-    @extend_schema(
-        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ClaimSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject a claim in review, with a comment (reviewers)."""
         return self._transition(request, Action.REJECT)
 
-    @extend_schema(
-        request=s.TransitionSerializer, responses={200: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ClaimSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Withdraw a published claim, with the reason (reviewers)."""
         return self._transition(request, Action.WITHDRAW)
 
-    @extend_schema(
-        request=s.EvidenceWriteSerializer, responses={201: s.ClaimSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.EvidenceWriteSerializer, responses={201: s.ClaimSerializer})
     @action(detail=True, methods=["post"], url_path="evidence")
     def add_evidence(self, request, pk=None):
         """Tie an excerpt to a draft claim as supporting or contradicting evidence."""
@@ -220,7 +204,7 @@ class ClaimViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
         request=None,
-        responses={200: s.ClaimSerializer, **STATE_ERRORS},
+        responses={200: s.ClaimSerializer},
     )
     @action(detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>\d+)")
     def remove_evidence(self, request, pk=None, evidence_id=None):
@@ -366,23 +350,17 @@ def annotation_list(request, excerpts, page, paginator) -> dict:
     )
 
 
-ANNOTATION_RESPONSE = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="A W3C Web Annotation (JSON-LD) with TextQuoteSelector and TextPositionSelector.",
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         responses={
             (200, "application/json"): s.ExcerptSerializer(many=True),
-            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+            (200, "application/ld+json"): ANNOTATION_LIST,
         }
     ),
     retrieve=extend_schema(
         responses={
             (200, "application/json"): s.ExcerptSerializer,
-            (200, "application/ld+json"): ANNOTATION_RESPONSE,
+            (200, "application/ld+json"): ANNOTATION,
         }
     ),
 )
@@ -428,22 +406,19 @@ class ExcerptViewSet(
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(getattr(response, "accepted_renderer", None), WebAnnotationRenderer):
-            # Annotations carry their profile; refusals are plain JSON errors like elsewhere.
-            response.content_type = (
-                WebAnnotationRenderer.content_type
-                if response.status_code < 400
-                else "application/json"
-            )
+        renderer = getattr(response, "accepted_renderer", None)
+        if isinstance(renderer, WebAnnotationRenderer) and response.status_code < 400:
+            response.content_type = WebAnnotationRenderer.content_type  # with its profile
         return response
 
     @extend_schema(
         request=s.ExcerptWriteSerializer,
         responses={
             201: s.ExcerptSerializer,
-            400: OpenApiResponse(
+            (400, "application/json"): OpenApiResponse(
+                response=QUOTE_REFUSED,
                 description="The quote is not in the source (with the nearest passage), or "
-                "occurs more than once (with where)."
+                "occurs more than once (with where); or other invalid input.",
             ),
         },
     )
@@ -481,7 +456,7 @@ class ClaimReviewViewSet(LedgerViewMixin, mixins.ListModelMixin, viewsets.Generi
     def get_queryset(self):
         return Claim.objects.published().with_evidence()
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=CLAIM_REVIEWS)
     def list(self, request, *args, **kwargs):
         claims = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(claims)
@@ -524,7 +499,7 @@ class DeskOnly(IsAuthenticated):
 @extend_schema_view(
     create=extend_schema(
         request=s.ChangeRequestWriteSerializer,
-        responses={201: s.ChangeRequestSerializer, **STATE_ERRORS},
+        responses={201: s.ChangeRequestSerializer},
     )
 )
 class ChangeRequestViewSet(
@@ -569,17 +544,13 @@ class ChangeRequestViewSet(
         decided = decide(change=change, by=request.user, comment=payload.validated_data["comment"])
         return Response(s.ChangeRequestSerializer(decided).data)
 
-    @extend_schema(
-        request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Apply the change (another reviewer than its proposer)."""
         return self._decide(request, services.change_approve)
 
-    @extend_schema(
-        request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer, **STATE_ERRORS}
-    )
+    @extend_schema(request=s.DecisionSerializer, responses={200: s.ChangeRequestSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Turn the change down, saying why."""
@@ -591,7 +562,13 @@ class TokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField()
 
 
-@extend_schema(request=None, responses={200: TokenSerializer, 401: OpenApiResponse()})
+@extend_schema(
+    request=None,
+    responses={
+        200: TokenSerializer,
+        401: OpenApiResponse(description="No username and password, or wrong ones (HTTP Basic)."),
+    },
+)
 class LoginView(KnoxLoginView):
     """Exchange a username and password (HTTP Basic) for an API token, stored hashed."""
 
