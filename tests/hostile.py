@@ -450,6 +450,7 @@ PAGES = {
     ),
     "feed": ("xml", 200, lambda d: "/feeds/claims.atom"),
     "sitemap": ("xml", 200, lambda d: "/sitemap.xml"),
+    "sitemap of claims": ("xml", 200, lambda d: "/sitemap-claims.xml"),
     "robots": ("text", 200, lambda d: "/robots.txt"),
     "favicon": ("redirect", 301, lambda d: "/favicon.ico"),
     "api claim (JSON)": ("json", 200, lambda d: f"{API}/claims/{d.claim.pk}/"),

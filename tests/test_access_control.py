@@ -213,6 +213,8 @@ OTHER_CELLS = [
     ("claims:feed", "post", "/feeds/claims.atom", {}, (405, 405, 405, 405)),
     ("claims:sitemap", "get", "/sitemap.xml", None, (200, 200, 200, 200)),
     ("claims:sitemap", "post", "/sitemap.xml", {}, (405, 405, 405, 405)),
+    ("claims:sitemap-section", "get", "/sitemap-claims.xml", None, (200, 200, 200, 200)),
+    ("claims:sitemap-section", "get", "/sitemap-drafts.xml", None, (404, 404, 404, 404)),
     ("claims:robots", "get", "/robots.txt", None, (200, 200, 200, 200)),
     ("claims:favicon", "get", "/favicon.ico", None, (301, 301, 301, 301)),
     ("claims:claim-index", "get", "/claims/?status=contradiction", None, (200,) * 4),

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 VNU_JAR = Path(__file__).parent / "validators/node_modules/vnu-jar/build/dist/vnu.jar"
 # Not HTML: checked against their own standards elsewhere (the plain text, character for
 # character, in tests/test_web_annotations.py).
-NOT_HTML = {"feed", "sitemap", "robots", "source-text", "favicon"}
+NOT_HTML = {"feed", "sitemap", "sitemap-section", "robots", "source-text", "favicon"}
 
 
 def public_pages(reviewer) -> dict[str, tuple[str, int]]:

@@ -244,10 +244,18 @@ def test_feed_lists_published_claims_newest_first(client, dispute_with_rivals):
     assert "Draft only." not in feed
 
 
+def whole_sitemap(client) -> str:
+    """Every section the sitemap index names, one after another."""
+    index = html_of(client, "/sitemap.xml")
+    sections = re.findall(r"<loc>http://testserver(/sitemap-[a-z]+\.xml)</loc>", index)
+    assert sections
+    return "".join(html_of(client, section) for section in sections)
+
+
 def test_sitemap_and_robots(client, dispute_with_rivals):
     dispute, beaten, _, source = dispute_with_rivals
     draft = factories.claim("Draft only.", review_state=ReviewState.DRAFT)
-    sitemap = html_of(client, "/sitemap.xml")
+    sitemap = whole_sitemap(client)
     for obj in (dispute, beaten, source):
         assert f"http://testserver{obj.get_absolute_url()}" in sitemap
     assert draft.get_absolute_url() not in sitemap
@@ -306,7 +314,7 @@ def test_page_queries_do_not_grow_with_rows_shown(client, page):
             "speaker": speaker.get_absolute_url(),
             "search": "/search/?q=Claim",
             "feed": "/feeds/claims.atom",
-            "sitemap": "/sitemap.xml",
+            "sitemap": "/sitemap-claims.xml",
         }[page]
 
     add_claims(2, 0)
@@ -356,6 +364,6 @@ def test_a_dispute_whose_only_claim_was_withdrawn_leaves_the_pages_and_the_sitem
         comment="Merged into another claim.",
     )
     assert "A question answered once?" not in html_of(client, "/")
-    assert dispute.slug not in html_of(client, "/sitemap.xml")
+    assert dispute.slug not in whole_sitemap(client)
     assert client.get(dispute.get_absolute_url()).status_code == 404
     assert client.get(f"/api/v1/disputes/{dispute.slug}/").status_code == 404

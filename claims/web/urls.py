@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import path
 
 from claims.web import views
@@ -22,7 +22,18 @@ urlpatterns = [
     path("methodology/", views.methodology, name="methodology"),
     path("search/", views.search, name="search"),
     path("feeds/claims.atom", views.public(ClaimFeed()), name="feed"),
-    path("sitemap.xml", views.public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        views.public(sitemaps_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "claims:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        views.public(sitemaps_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
