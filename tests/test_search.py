@@ -78,7 +78,7 @@ def test_a_hit_shows_its_match_in_context_without_cutting_words(client, seeded_l
     assert start == 0 or not source.text[start - 1].isalnum()
     assert end == len(source.text) or not source.text[end].isalnum()
     page = client.get("/search/?q=Kislyak").content.decode()
-    assert "<mark>Kislyak</mark>" in page
+    assert "<mark><bdi>Kislyak</bdi></mark>" in page
 
 
 def test_highlighting_follows_stems_and_phrases():
