@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from tests import factories
 
@@ -98,8 +100,23 @@ def over_wsgi() -> dict:
     return {"transport": httpx.WSGITransport(app=get_wsgi_application())}
 
 
+@pytest.fixture
+def connections_kept_open():
+    """Django closes the database connection when a request starts and ends; here that would
+    close the test's own connection, inside its transaction (Django's test client stops this
+    the same way while it serves a request)."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_a_generated_client_reads_and_writes_the_api(ledger_client, published_claims, editor):
+def test_a_generated_client_reads_and_writes_the_api(
+    ledger_client, published_claims, editor, connections_kept_open
+):
     from ledger_client import AuthenticatedClient, Client
     from ledger_client.models import ClaimWriteRequest, WebAnnotation
 
