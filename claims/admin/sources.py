@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
+from claims.admin.display import clamped
 from claims.admin.forms import QuoteForm
 from claims.admin.mixins import (
     REASON_FIELD,
@@ -243,12 +244,20 @@ class ExcerptAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     update_service = service(lambda obj, **kw: services.excerpt_update(excerpt=obj, **kw))
     delete_service = service(lambda obj, **kw: services.excerpt_delete(excerpt=obj, **kw))
     service_fields = services.EXCERPT_FIELDS
-    list_display = ["__str__", "source", "item", "voice", "speaker", "start", "end"]
+    list_display = ["quote", "source", "item", "voice", "speaker", "characters"]
     list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "voice", "speaker"]
     search_fields = ["text", "source__title"]
     readonly_fields = ["source", "start", "end", "text", "prefix", "suffix", "item", "created_at"]
     autocomplete_fields = ["speaker", "via"]
     list_select_related = ["source", "item", "speaker"]
+
+    @admin.display(description="Quote", ordering="text")
+    def quote(self, excerpt):
+        return clamped(excerpt.text)
+
+    @admin.display(description="Characters", ordering="start")
+    def characters(self, excerpt):
+        return f"{excerpt.start}–{excerpt.end}"
 
     def has_add_permission(self, request):
         # Excerpts are made from a quote or a selection: open a source and choose "Quote".
