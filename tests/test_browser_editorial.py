@@ -190,3 +190,35 @@ def test_a_selected_repeated_phrase_in_a_crlf_text_is_saved_where_it_was_selecte
     expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
     excerpt = Excerpt.objects.get(source=source)
     assert excerpt.start == stored.rindex("echo")
+
+
+REPEATED_TEXT = (
+    "The guards beat him with rubber batons, the commission found.\n\n"
+    "Its second report repeats that the guards beat him with rubber batons."
+)
+REPEATED = "guards beat him with rubber batons"
+
+
+def test_a_pasted_quote_that_occurs_twice_is_saved_where_the_editor_chooses(
+    live_server, page: Page
+):
+    source = factories.source(REPEATED_TEXT, title="Commission report")
+    factories.user("edna4", "Editors")
+    log_in(page, live_server, "edna4")
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/quote/")
+    page.fill("#id_quote", REPEATED)
+    page.click("input[value='Save excerpt']")
+
+    # Nothing is saved yet: the editor is shown each occurrence in its words, and picks one.
+    expect(page.locator(".errorlist")).to_contain_text("occurs 2 times")
+    assert not Excerpt.objects.filter(source=source).exists()
+    choices = page.get_by_role("radio")
+    expect(choices).to_have_count(2)
+    expect(choices.first).to_have_accessible_name(re.compile("characters 4–38: …The guards"))
+    page.get_by_role("radio", name=re.compile("second report repeats")).check()
+    page.click("input[value='Save excerpt']")
+
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+    excerpt = Excerpt.objects.get(source=source)
+    second = REPEATED_TEXT.rindex(REPEATED)
+    assert (excerpt.start, excerpt.end) == (second, second + len(REPEATED))

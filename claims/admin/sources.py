@@ -183,10 +183,11 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
 
     def _save_quote(self, request, source, form):
         data = form.cleaned_data
-        # The picker counts characters as the browser shows them (no \r in a \r\n).
-        near = data.get("near")
-        if near is not None:
-            near = anchoring.stored_offset(source.text, near)
+        # An occurrence chosen from those offered is a stored offset already; the picker counts
+        # characters as the browser shows them (no \r in a \r\n).
+        near = data.get("occurrence")
+        if near is None and data.get("near") is not None:
+            near = anchoring.stored_offset(source.text, data["near"])
         try:
             excerpt = services.excerpt_create(
                 source=source,
@@ -215,6 +216,10 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
                     # The editor picked a draft in this form; its current version is the one.
                     expected_version=services.NO_VERSION_CHECK,
                 )
+        except anchoring.QuoteAmbiguous as error:
+            form.add_error("quote", error.message)
+            form.offer_occurrences(error.candidates)
+            return None
         except anchoring.AnchoringError as error:
             form.add_error("quote", error.message)
             return None
