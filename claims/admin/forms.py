@@ -4,11 +4,12 @@ import re
 
 from django import forms
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.utils.html import format_html
 
 from claims import services
 from claims.choices import ReviewState, Stance
-from claims.models import Claim, Speaker
+from claims.models import Claim, Excerpt, Speaker
 from claims.rules import anchoring
 
 # More occurrences than this are not worth choosing among: a longer quote is the better answer.
@@ -54,11 +55,20 @@ class QuoteForm(forms.Form):
         help_text="For a published claim: why the quote should be added (readers see it).",
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        if user is not None and not user.has_perm("claims.add_evidence"):
+        if not user.has_perm("claims.add_evidence"):
             for name in ("claim", "stance", "note", "reason"):
                 del self.fields[name]
+        # The admin's "+": a speaker not yet in the ledger is added in a popup, without leaving
+        # the quote half made.
+        speaker = self.fields["speaker"]
+        speaker.widget = RelatedFieldWidgetWrapper(
+            speaker.widget,
+            Excerpt._meta.get_field("speaker").remote_field,
+            admin_site,
+            can_add_related=user.has_perm("claims.add_speaker"),
+        )
 
     def offer_occurrences(self, candidates: list[anchoring.Anchor]):
         """Let the editor choose which occurrence of the quote is meant, each in its context."""

@@ -165,7 +165,7 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
         source = get_object_or_404(Source, pk=source_id)
         if not request.user.has_perm("claims.add_excerpt"):
             raise PermissionDenied
-        form = QuoteForm(request.POST or None, user=request.user)
+        form = QuoteForm(request.POST or None, user=request.user, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             excerpt = self._save_quote(request, source, form)
             if excerpt is not None:
