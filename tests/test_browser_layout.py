@@ -91,12 +91,13 @@ def ledger_site(live_server):
 
 
 # In the page: null if nothing scrolls sideways, else how it does and the element at fault.
-SIDEWAYS = """() => {
+SIDEWAYS = """(boxesMayScroll) => {
     const viewport = window.innerWidth;
     const elements = [...document.body.querySelectorAll("*")];
     const pageWidth = document.documentElement.scrollWidth;
-    // A box that scrolls on its own within the page (a wide table in its wrapper) counts too.
-    const boxes = elements.filter((element) =>
+    // A box that scrolls on its own within the page (a wide table in its wrapper) counts too,
+    // unless boxes may scroll.
+    const boxes = boxesMayScroll ? [] : elements.filter((element) =>
         ["auto", "scroll"].includes(getComputedStyle(element).overflowX)
         && element.scrollWidth > element.clientWidth + 1);
     if (pageWidth <= viewport && boxes.length === 0) { return null; }
@@ -130,14 +131,14 @@ SIDEWAYS = """() => {
 }"""
 
 
-def sideways_pages(page: Page, base_url: str, paths: list[str]) -> str:
+def sideways_pages(page: Page, base_url: str, paths: list[str], boxes_may_scroll=False) -> str:
     """One line for each page in `paths` that scrolls sideways, saying how."""
     found = []
     for path in paths:
         response = page.goto(f"{base_url}{path}")
         assert response.status == (404 if path == NOT_FOUND else 200), path
         page.wait_for_load_state("load")
-        problem = page.evaluate(SIDEWAYS)
+        problem = page.evaluate(SIDEWAYS, boxes_may_scroll)
         if problem:
             found.append(f"{path}: {problem}")
     return "\n".join(found)
@@ -206,6 +207,17 @@ def test_no_desk_page_scrolls_sideways_at_1280_px(ledger_site, page: Page, usern
     log_in(page, ledger_site.url, username)
     problems = sideways_pages(page, ledger_site.url, desk_pages(ledger_site, username))
     assert not problems, "These pages scroll sideways at 1280 px:\n" + problems
+
+
+@pytest.mark.parametrize("username", ["edna", "rita"])
+def test_no_desk_page_scrolls_sideways_on_a_phone_but_its_tables(ledger_site, page: Page, username):
+    # On a phone a list's seven columns cannot all be in sight: its table scrolls within its
+    # own box, as Django's admin has it. The page around it does not.
+    page.set_viewport_size(PHONE)
+    log_in(page, ledger_site.url, username)
+    pages = desk_pages(ledger_site, username)
+    problems = sideways_pages(page, ledger_site.url, pages, boxes_may_scroll=True)
+    assert not problems, "These pages scroll sideways at 390 px:\n" + problems
 
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280px", "390px"])
