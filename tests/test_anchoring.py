@@ -76,6 +76,17 @@ def test_repeated_quote_is_refused_with_the_number_of_occurrences():
     ]
 
 
+def test_a_repeated_quote_offers_each_occurrence_in_its_context_to_choose_from():
+    with pytest.raises(QuoteAmbiguous) as refused:
+        anchor(TEXT, "Sergei Magnitsky was")
+    second = refused.value.candidates[1]
+    assert second.start == TEXT.rindex("Sergei Magnitsky was")
+    assert TEXT[second.start - len(second.prefix) : second.end + len(second.suffix)] == (
+        second.prefix + "Sergei Magnitsky was" + second.suffix
+    )
+    assert anchor(TEXT, "Sergei Magnitsky was", near=second.start) == second
+
+
 def test_repeated_quote_is_chosen_by_the_text_before_it():
     found = anchor(TEXT, "Sergei Magnitsky was", prefix="a lawyer. ")
     assert found.start == TEXT.rindex("Sergei Magnitsky was")

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState, Source
 from tests import factories
+from tests.conftest import is_csp_violation
 
 pytestmark = [
     pytest.mark.browser,
@@ -190,3 +191,64 @@ def test_a_selected_repeated_phrase_in_a_crlf_text_is_saved_where_it_was_selecte
     expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
     excerpt = Excerpt.objects.get(source=source)
     assert excerpt.start == stored.rindex("echo")
+
+
+REPEATED_TEXT = (
+    "The guards beat him with rubber batons, the commission found.\n\n"
+    "Its second report repeats that the guards beat him with rubber batons."
+)
+REPEATED = "guards beat him with rubber batons"
+
+
+def test_a_pasted_quote_that_occurs_twice_is_saved_where_the_editor_chooses(
+    live_server, page: Page
+):
+    source = factories.source(REPEATED_TEXT, title="Commission report")
+    factories.user("edna4", "Editors")
+    log_in(page, live_server, "edna4")
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/quote/")
+    page.fill("#id_quote", REPEATED)
+    page.click("input[value='Save excerpt']")
+
+    # Nothing is saved yet: the editor is shown each occurrence in its words, and picks one.
+    expect(page.locator(".errorlist")).to_contain_text("occurs 2 times")
+    assert not Excerpt.objects.filter(source=source).exists()
+    choices = page.get_by_role("radio")
+    expect(choices).to_have_count(2)
+    expect(choices.first).to_have_accessible_name(re.compile("characters 4–38: …The guards"))
+    page.get_by_role("radio", name=re.compile("second report repeats")).check()
+    page.click("input[value='Save excerpt']")
+
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+    excerpt = Excerpt.objects.get(source=source)
+    second = REPEATED_TEXT.rindex(REPEATED)
+    assert (excerpt.start, excerpt.end) == (second, second + len(REPEATED))
+
+
+def test_a_speaker_not_yet_in_the_ledger_is_added_from_the_quote_page(live_server, page: Page):
+    source = factories.source(REPEATED_TEXT, title="Commission report")
+    factories.user("edna5", "Editors")
+    log_in(page, live_server, "edna5")
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/quote/")
+    page.fill("#id_quote", "the commission found")
+
+    # The admin's "+" beside the speakers opens the speaker form in a popup...
+    with page.expect_popup() as opened:
+        page.get_by_title("Add another speaker").click()
+    popup = opened.value
+    blocked = []
+    popup.on("console", lambda message: is_csp_violation(message) and blocked.append(message.text))
+    popup.fill("#id_name", "Presidential Council on Human Rights")
+    popup.select_option("#id_kind", label="Organisation")
+    popup.click("input[name=_save]")
+    popup.wait_for_event("close")
+    assert not blocked, "the popup ran into the Content-Security-Policy"
+
+    # ...which closes with the new speaker chosen, and the quote half made is still there.
+    expect(page.locator("#id_speaker option:checked")).to_have_text(
+        "Presidential Council on Human Rights"
+    )
+    expect(page.locator("#id_quote")).to_have_value("the commission found")
+    page.click("input[value='Save excerpt']")
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+    assert Excerpt.objects.get(source=source).speaker.name == "Presidential Council on Human Rights"

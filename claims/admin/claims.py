@@ -2,11 +2,14 @@
 
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
+from claims.admin.display import clamped
 from claims.admin.forms import ClaimAdminForm, ReviewActionForm
 from claims.admin.mixins import (
     REASON_FIELD,
@@ -54,13 +57,13 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
     form = ClaimAdminForm
     action_form = ReviewActionForm
     list_display = [
-        "text",
+        "claim_text",
         "dispute",
         "speaker",
         "status",
         "review_state",
         "created_by",
-        "updated_at",
+        "updated",
     ]
     list_filter = [
         "status",
@@ -140,6 +143,22 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
             Claim.objects.filter(pk=obj.pk, review_state=ReviewState.DRAFT).exists()
         )
         return self.draft_prepopulated_fields if stored_draft else {}
+
+    @admin.display(description="Claim", ordering="text")
+    def claim_text(self, claim):
+        return clamped(claim.text)
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, claim):
+        # The day is enough to scan a list by (and takes a third of the width); the time is in
+        # the tooltip.
+        when = timezone.localtime(claim.updated_at)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            when.isoformat(),
+            date_format(when, "DATETIME_FORMAT"),
+            date_format(when, "j M Y"),
+        )
 
     @admin.display(description="Status, and why")
     def status_explained(self, claim):

@@ -1,20 +1,32 @@
 """The desk's forms: cutting a quote, editing a claim from the version seen, review comments."""
 
+import re
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.utils.html import format_html
 
 from claims import services
 from claims.choices import ReviewState, Stance
-from claims.models import Claim, Speaker
+from claims.models import Claim, Excerpt, Speaker
+from claims.rules import anchoring
+
+# More occurrences than this are not worth choosing among: a longer quote is the better answer.
+OCCURRENCES_SHOWN = 20
 
 
 class QuoteForm(forms.Form):
     quote = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         help_text=(
-            "Select a passage in the text above, or paste the source's exact words. Quotation "
-            "marks, dashes and spacing may differ; the words may not."
+            "Select a passage in the full text below, or paste the source's exact words. "
+            "Quotation marks, dashes and spacing may differ; the words may not."
         ),
+    )
+    # Offered once a quote turns out to occur more than once (`offer_occurrences`).
+    occurrence = forms.IntegerField(
+        required=False, min_value=0, label="Which one", widget=forms.RadioSelect
     )
     near = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
     prefix = forms.CharField(
@@ -43,11 +55,35 @@ class QuoteForm(forms.Form):
         help_text="For a published claim: why the quote should be added (readers see it).",
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        if user is not None and not user.has_perm("claims.add_evidence"):
+        if not user.has_perm("claims.add_evidence"):
             for name in ("claim", "stance", "note", "reason"):
                 del self.fields[name]
+        # The admin's "+": a speaker not yet in the ledger is added in a popup, without leaving
+        # the quote half made.
+        speaker = self.fields["speaker"]
+        speaker.widget = RelatedFieldWidgetWrapper(
+            speaker.widget,
+            Excerpt._meta.get_field("speaker").remote_field,
+            admin_site,
+            can_add_related=user.has_perm("claims.add_speaker"),
+        )
+
+    def offer_occurrences(self, candidates: list[anchoring.Anchor]):
+        """Let the editor choose which occurrence of the quote is meant, each in its context."""
+        self.fields["occurrence"].widget.choices = [
+            (candidate.start, _in_context(candidate))
+            for candidate in candidates[:OCCURRENCES_SHOWN]
+        ]
+
+    def visible_fields(self):
+        # The choice of occurrences is shown only when there is one to make.
+        return [
+            field
+            for field in super().visible_fields()
+            if field.name != "occurrence" or self.fields["occurrence"].widget.choices
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -55,6 +91,26 @@ class QuoteForm(forms.Form):
         if claim and claim.review_state == ReviewState.PUBLISHED and not cleaned.get("reason"):
             self.add_error("reason", MESSAGE_REASON_FOR_PUBLISHED)
         return cleaned
+
+
+def _in_context(candidate: anchoring.Anchor) -> str:
+    """An occurrence as the editor tells it apart: its offsets and the words around it, the
+    quote marked. Each piece is its own isolate, as on the public pages (a direction control
+    in a source's words reorders only the piece it is in)."""
+    before, after = candidate.prefix, candidate.suffix
+    # The context is cut at a fixed length: drop the word it cut in two.
+    if len(before) == anchoring.CONTEXT_LENGTH:
+        before = re.split(r"\s", before, maxsplit=1)[-1]
+    if len(after) == anchoring.CONTEXT_LENGTH:
+        after = re.split(r"\s(?=\S*$)", after, maxsplit=1)[0]
+    return format_html(
+        "characters {}–{}: <bdi>…{}</bdi><mark><bdi>{}</bdi></mark><bdi>{}…</bdi>",
+        candidate.start,
+        candidate.end,
+        before,
+        candidate.exact,
+        after,
+    )
 
 
 MESSAGE_REASON_FOR_PUBLISHED = (

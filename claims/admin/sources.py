@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
+from claims.admin.display import clamped
 from claims.admin.forms import QuoteForm
 from claims.admin.mixins import (
     REASON_FIELD,
@@ -164,7 +165,7 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
         source = get_object_or_404(Source, pk=source_id)
         if not request.user.has_perm("claims.add_excerpt"):
             raise PermissionDenied
-        form = QuoteForm(request.POST or None, user=request.user)
+        form = QuoteForm(request.POST or None, user=request.user, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             excerpt = self._save_quote(request, source, form)
             if excerpt is not None:
@@ -182,10 +183,11 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
 
     def _save_quote(self, request, source, form):
         data = form.cleaned_data
-        # The picker counts characters as the browser shows them (no \r in a \r\n).
-        near = data.get("near")
-        if near is not None:
-            near = anchoring.stored_offset(source.text, near)
+        # An occurrence chosen from those offered is a stored offset already; the picker counts
+        # characters as the browser shows them (no \r in a \r\n).
+        near = data.get("occurrence")
+        if near is None and data.get("near") is not None:
+            near = anchoring.stored_offset(source.text, data["near"])
         try:
             excerpt = services.excerpt_create(
                 source=source,
@@ -214,6 +216,10 @@ class SourceAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
                     # The editor picked a draft in this form; its current version is the one.
                     expected_version=services.NO_VERSION_CHECK,
                 )
+        except anchoring.QuoteAmbiguous as error:
+            form.add_error("quote", error.message)
+            form.offer_occurrences(error.candidates)
+            return None
         except anchoring.AnchoringError as error:
             form.add_error("quote", error.message)
             return None
@@ -243,12 +249,20 @@ class ExcerptAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     update_service = service(lambda obj, **kw: services.excerpt_update(excerpt=obj, **kw))
     delete_service = service(lambda obj, **kw: services.excerpt_delete(excerpt=obj, **kw))
     service_fields = services.EXCERPT_FIELDS
-    list_display = ["__str__", "source", "item", "voice", "speaker", "start", "end"]
+    list_display = ["quote", "source", "item", "voice", "speaker", "characters"]
     list_filter = [("source__publisher", admin.RelatedOnlyFieldListFilter), "voice", "speaker"]
     search_fields = ["text", "source__title"]
     readonly_fields = ["source", "start", "end", "text", "prefix", "suffix", "item", "created_at"]
     autocomplete_fields = ["speaker", "via"]
     list_select_related = ["source", "item", "speaker"]
+
+    @admin.display(description="Quote", ordering="text")
+    def quote(self, excerpt):
+        return clamped(excerpt.text)
+
+    @admin.display(description="Characters", ordering="start")
+    def characters(self, excerpt):
+        return f"{excerpt.start}–{excerpt.end}"
 
     def has_add_permission(self, request):
         # Excerpts are made from a quote or a selection: open a source and choose "Quote".

@@ -51,7 +51,7 @@ MESSAGE_NEAREST = (
 MESSAGE_NOTHING_NEAR = "Nothing in the source resembles it."
 MESSAGE_AMBIGUOUS = (
     "This quote occurs {count} times in the source (at characters {positions}). "
-    "Say which one you mean: give the text just before it, or the offset of the one you want, "
+    "Say which one you mean: choose one of these positions, give the words just before it, "
     "or quote a longer passage."
 )
 MESSAGE_NO_OCCURRENCE_AFTER_PREFIX = (
@@ -94,11 +94,16 @@ class QuoteNotFound(AnchoringError):
 
 
 class QuoteAmbiguous(AnchoringError):
-    """The quote occurs more than once and nothing said which occurrence is meant."""
+    """The quote occurs more than once and nothing said which occurrence is meant.
 
-    def __init__(self, message: str, occurrences: list[int]):
+    `occurrences` are their start offsets; `candidates` each one with the words around it, for
+    an editor to choose from.
+    """
+
+    def __init__(self, message: str, candidates: list[Anchor]):
         super().__init__(message)
-        self.occurrences = occurrences
+        self.candidates = candidates
+        self.occurrences = [candidate.start for candidate in candidates]
 
 
 @dataclass(frozen=True)
@@ -287,7 +292,7 @@ def anchor(
         if not following:
             raise QuoteAmbiguous(
                 MESSAGE_NO_OCCURRENCE_AFTER_PREFIX.format(count=len(spans), prefix=prefix.strip()),
-                occurrences=[start for start, _ in spans],
+                candidates=[_anchor_at(text, span, was_normalised) for span in spans],
             )
         spans = following
 
@@ -300,17 +305,21 @@ def anchor(
         positions = [start for start, _ in spans]
         raise QuoteAmbiguous(
             MESSAGE_AMBIGUOUS.format(count=len(spans), positions=_list_positions(positions)),
-            occurrences=positions,
+            candidates=[_anchor_at(text, span, was_normalised) for span in spans],
         )
 
-    start, end = spans[0]
+    return _anchor_at(text, spans[0], was_normalised)
+
+
+def _anchor_at(text: str, span: tuple[int, int], normalised: bool) -> Anchor:
+    start, end = span
     return Anchor(
         start=start,
         end=end,
         exact=text[start:end],
         prefix=text[max(0, start - CONTEXT_LENGTH) : start],
         suffix=text[end : end + CONTEXT_LENGTH],
-        normalised=was_normalised,
+        normalised=normalised,
     )
 
 

@@ -18,6 +18,17 @@
     var quote = form.querySelector("[name=quote]");
     var near = form.querySelector("[name=near]");
     var status = document.getElementById("selection-status");
+    var occurrences = form.querySelectorAll("[name=occurrence]");
+
+    // The occurrences offered are those of the quote as it was sent: a new selection or a
+    // changed quote makes them stale, so the choice goes.
+    function forgetOccurrences() {
+      for (var i = 0; i < occurrences.length; i++) {
+        occurrences[i].checked = false;
+        var row = occurrences[i].closest(".form-row");
+        if (row) { row.hidden = true; }
+      }
+    }
 
     function takeSelection() {
       var selection = window.getSelection();
@@ -28,13 +39,18 @@
       var end = offsetWithin(text, range.endContainer, range.endOffset);
       quote.value = range.toString();
       near.value = String(start);
+      forgetOccurrences();
       status.textContent = "Selected characters " + start + "–" + end + " (" + (end - start) + " characters).";
     }
 
     text.addEventListener("mouseup", takeSelection);
     text.addEventListener("keyup", takeSelection);
     // Typing or pasting a quote by hand drops the position hint of an earlier selection.
-    quote.addEventListener("input", function () { near.value = ""; status.textContent = ""; });
+    quote.addEventListener("input", function () {
+      near.value = "";
+      status.textContent = "";
+      forgetOccurrences();
+    });
   }
 
   if (document.readyState === "loading") {
