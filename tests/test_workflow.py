@@ -1,6 +1,7 @@
 """The review workflow: who may take which step, four eyes, no lost updates, a record of each."""
 
 import pytest
+from django.utils import timezone
 
 from claims import services
 from claims.models import Claim, ReviewEvent, ReviewState
@@ -135,6 +136,43 @@ def test_a_step_from_a_stale_version_is_refused(draft, editor, other_editor):
     services.claim_update(claim=draft, by=other_editor, expected_version=seen, text="Changed.")
     with pytest.raises(EditConflict, match=f"you had version {seen}"):
         step(draft, Action.SUBMIT, editor, expected_version=seen)
+
+
+def test_a_stale_version_is_refused_naming_who_changed_the_claim_and_when(
+    draft, editor, other_editor
+):
+    seen = draft.version
+    edit(draft, other_editor, text="Changed by ed.")
+    changed = timezone.localtime(draft.history.get(version=seen + 1).history_date)
+
+    with pytest.raises(EditConflict) as refused:
+        step(draft, Action.SUBMIT, editor, expected_version=seen)
+
+    assert refused.value.message == (
+        f"ed changed this claim on {changed:%Y-%m-%d at %H:%M} UTC, after you opened it (you had "
+        f"version {seen}; it is now at version {seen + 1}). Reload it, check the change, then "
+        "try again."
+    )
+
+
+def test_a_stale_version_after_your_own_change_elsewhere_says_it_was_you(draft, editor):
+    seen = draft.version
+    edit(draft, editor, text="Changed in another tab.")
+    with pytest.raises(EditConflict, match="^You, in another tab or window, changed this claim on"):
+        services.claim_update(claim=draft, by=editor, expected_version=seen, text="This tab.")
+
+
+def test_a_stale_version_names_the_change_that_made_the_current_version(
+    draft, editor, other_editor, reviewer
+):
+    # Review steps raise the version too: the reviewer's step is the change to name, not the
+    # edit before it.
+    seen = draft.version
+    edit(draft, other_editor, text="Changed by ed.")
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.REQUEST_CHANGES, reviewer, comment="Quote the whole sentence.")
+    with pytest.raises(EditConflict, match="^rita changed this claim on"):
+        services.claim_update(claim=draft, by=editor, expected_version=seen, text="Old tab.")
 
 
 def test_the_second_of_two_edits_from_the_same_version_is_refused(draft, editor, other_editor):

@@ -121,7 +121,9 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and obj.review_state == ReviewState.PUBLISHED:
             kwargs["form"] = with_reason_field(kwargs.get("form", self.form))
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        form.acting_user = request.user  # a class made for this request by modelform_factory
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -74,6 +74,8 @@ class ReviewActionForm(ActionForm):
 class ClaimAdminForm(forms.ModelForm):
     # The version the editor started from; a save from an older one is refused (no lost updates).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Who is editing (set by the admin): a refusal says when the newer version was their own.
+    acting_user = None
 
     class Meta:
         model = Claim
@@ -92,7 +94,7 @@ class ClaimAdminForm(forms.ModelForm):
         if self.instance.pk and cleaned.get("seen_version") is not None:
             current = Claim.objects.get(pk=self.instance.pk)
             try:
-                services.check_version(current, cleaned["seen_version"])
+                services.check_version(current, cleaned["seen_version"], by=self.acting_user)
             except services.EditConflict as conflict:
                 raise forms.ValidationError(conflict.message) from conflict
         return cleaned

@@ -191,7 +191,7 @@ def claim_transition(
     # first one's result and is refused, instead of both succeeding.
     current = Claim.objects.select_for_update().get(pk=claim.pk)
     try:
-        check_version(current, expected_version)
+        check_version(current, expected_version, by=by)
         transition = check_transition(current, action, by, comment)
     except WorkflowError as refused:
         security_log.warning(
