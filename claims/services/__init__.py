@@ -64,7 +64,7 @@ from claims.services.sources import (
     speaker_delete,
     speaker_update,
 )
-from claims.services.workflow import claim_transition
+from claims.services.workflow import claim_transition, steps_for
 
 __all__ = [
     "CLAIM_CONTENT_FIELDS",
@@ -112,6 +112,7 @@ __all__ = [
     "speaker_create",
     "speaker_delete",
     "speaker_update",
+    "steps_for",
     "system_account",
     "unique_slug",
 ]

@@ -74,6 +74,16 @@ class Transition:
     verb: str
     done: str
     comment_required: bool = False
+    label: str = ""  # the step, as a button names it
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A step the claim's state and the user's role allow, and why the user may not take it
+    now (the four-eyes rule, no evidence yet), or "" when they may."""
+
+    transition: Transition
+    refusal: str = ""
 
 
 TRANSITIONS = {
@@ -86,6 +96,7 @@ TRANSITIONS = {
             "claims.submit_claim",
             "submit",
             "submitted for review",
+            label="Submit for review",
         ),
         Transition(
             Action.PUBLISH,
@@ -94,6 +105,7 @@ TRANSITIONS = {
             "claims.review_claim",
             "publish",
             "published",
+            label="Publish",
         ),
         Transition(
             Action.REQUEST_CHANGES,
@@ -103,6 +115,7 @@ TRANSITIONS = {
             "send back",
             "sent back for changes",
             comment_required=True,
+            label="Request changes",
         ),
         Transition(
             Action.REJECT,
@@ -112,6 +125,7 @@ TRANSITIONS = {
             "reject",
             "rejected",
             comment_required=True,
+            label="Reject",
         ),
         Transition(
             Action.WITHDRAW,
@@ -121,6 +135,7 @@ TRANSITIONS = {
             "withdraw",
             "withdrawn",
             comment_required=True,
+            label="Withdraw",
         ),
     ]
 }
@@ -133,6 +148,31 @@ def _state_label(state: str) -> str:
 def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transition:
     """Raise unless `by` may take `action` on `claim` as it is now; return the transition."""
     transition = TRANSITIONS[action]
+    _check_role_and_state(claim, transition, by)
+    _check_comment(transition, comment)
+    _check_claim_ready(claim, transition, by)
+    return transition
+
+
+def steps_for(claim: Claim, by) -> list[StepChoice]:
+    """The steps the claim's state and `by`'s role allow, each with why `by` may not take it
+    now ("" if they may): what the desk offers them, by the same checks as the step itself."""
+    choices = []
+    for transition in TRANSITIONS.values():
+        try:
+            _check_role_and_state(claim, transition, by)
+        except WorkflowError:
+            continue
+        try:
+            _check_claim_ready(claim, transition, by)
+        except WorkflowError as refused:
+            choices.append(StepChoice(transition, refused.message))
+        else:
+            choices.append(StepChoice(transition))
+    return choices
+
+
+def _check_role_and_state(claim: Claim, transition: Transition, by) -> None:
     if not by.has_perm(transition.permission):
         raise NotAllowed(MESSAGE_NO_PERMISSION.format(verb=transition.verb))
     if claim.review_state not in transition.sources:
@@ -142,6 +182,9 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
                 allowed=allowed, done=transition.done, state=_state_label(claim.review_state)
             )
         )
+
+
+def _check_comment(transition: Transition, comment: str) -> None:
     if transition.comment_required and not comment.strip():
         raise CommentRequired(MESSAGE_COMMENT_REQUIRED)
     # Checked here because review events are written without a form: the admin's action and
@@ -149,13 +192,16 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
     problems = typed_text.problems(comment)
     if problems:
         raise InvalidComment(" ".join(problems))
-    if action == Action.PUBLISH:
+
+
+def _check_claim_ready(claim: Claim, transition: Transition, by) -> None:
+    """What the claim itself must satisfy for `by` to take the step: four eyes, evidence."""
+    if transition.action == Action.PUBLISH:
         role = contribution_of(by, claim)
         if role:
             raise NotAllowed(MESSAGE_FOUR_EYES.format(role=role))
         if not claim.evidence.exists():
             raise InvalidTransition(MESSAGE_NO_EVIDENCE)
-    return transition
 
 
 def contribution_of(user, claim: Claim) -> str:
