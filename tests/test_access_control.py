@@ -186,6 +186,29 @@ OTHER_CELLS = [
         {},
         (302, 200, 403, 200),
     ),
+    # Review steps from a claim's page: POST only, each step for the role that takes it (the
+    # workflow's other refusals, four eyes among them, come back as messages on the page).
+    (
+        "admin:claims_claim_review",
+        "get",
+        "/admin/claims/claim/{draft}/review/",
+        None,
+        (302, 405, 405, 405),
+    ),
+    (
+        "admin:claims_claim_review",
+        "post",
+        "/admin/claims/claim/{draft}/review/",
+        {"action": "submit", "version": "{draft_version}"},
+        (302, 302, 403, 302),
+    ),
+    (
+        "admin:claims_claim_review",
+        "post",
+        "/admin/claims/claim/{in_review}/review/",
+        {"action": "publish", "version": "{in_review_version}"},
+        (302, 403, 302, 302),
+    ),
     # Public pages: published content for everyone, the same for staff; they only read.
     ("claims:home", "get", "/", None, (200, 200, 200, 200)),
     ("claims:home", "post", "/", {}, (405, 405, 405, 405)),
@@ -400,6 +423,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
     )
     draft.refresh_from_db()
     claim.refresh_from_db()
+    in_review.refresh_from_db()
 
     # A new question is always a draft: it is published with its first published claim.
     draft_dispute = services.dispute_create(
@@ -441,6 +465,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
         "draft_version": draft.version,
         "draft_evidence": draft_evidence.pk,
         "in_review": in_review.pk,
+        "in_review_version": in_review.version,
         "draft_dispute": draft_dispute.slug,
         "dispute": draft_dispute.pk,
         "source": source.pk,

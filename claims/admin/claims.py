@@ -18,6 +18,7 @@ from claims.admin.mixins import (
     service,
     with_reason_field,
 )
+from claims.admin.review import ReviewStepsMixin
 from claims.choices import ReviewState
 from claims.models import Claim, Dispute, Evidence, ReviewEvent
 
@@ -50,7 +51,9 @@ CHECKED = services.NO_VERSION_CHECK
 
 
 @admin.register(Claim)
-class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(
+    ReviewStepsMixin, RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAdmin
+):
     form = ClaimAdminForm
     action_form = ReviewActionForm
     list_display = [

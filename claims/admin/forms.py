@@ -1,4 +1,4 @@
-"""The desk's forms: cutting a quote, editing a claim from the version seen, review comments."""
+"""The desk's forms: cutting a quote, editing a claim from the version seen, review steps."""
 
 from django import forms
 from django.contrib.admin.helpers import ActionForm
@@ -6,6 +6,7 @@ from django.contrib.admin.helpers import ActionForm
 from claims import services
 from claims.choices import ReviewState, Stance
 from claims.models import Claim, Speaker
+from claims.services.workflow import TRANSITIONS
 
 
 class QuoteForm(forms.Form):
@@ -67,6 +68,22 @@ class ReviewActionForm(ActionForm):
         required=False,
         widget=forms.TextInput(
             attrs={"size": 50, "placeholder": "Comment (required to send back, reject or withdraw)"}
+        ),
+    )
+
+
+class ReviewStepForm(forms.Form):
+    """One review step taken from a claim's page, from the version that page showed."""
+
+    action = forms.ChoiceField(choices=[(action, t.label) for action, t in TRANSITIONS.items()])
+    # The claim's version column holds what a PositiveIntegerField holds on every database.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=(
+            "Needed to request changes, reject or withdraw: the author sees it, and readers see "
+            "why a claim was withdrawn."
         ),
     )
 
