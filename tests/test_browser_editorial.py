@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from claims import services
 from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState, Source
 from tests import factories
 
@@ -190,3 +191,45 @@ def test_a_selected_repeated_phrase_in_a_crlf_text_is_saved_where_it_was_selecte
     expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
     excerpt = Excerpt.objects.get(source=source)
     assert excerpt.start == stored.rindex("echo")
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_a_claims_page_fits_a_desk_screen_without_scrolling_sideways(page: Page, live_server):
+    editor = factories.user("edna2", "Editors")
+    factories.user("rita", "Reviewers")
+    source = factories.source(SOURCE_TEXT, title="Weekly Digest")
+    claim = services.claim_create(
+        text="Magnitsky died after a savage beating by prison guards in a Moscow detention "
+        "center in November 2009, officials said otherwise.",
+        by=editor,
+    )
+    for quote in (PASSAGE, "Officials said he died of heart failure.", "in November 2009"):
+        excerpt = services.excerpt_create(source=source, quote=quote, by=editor)
+        claim.refresh_from_db()
+        services.evidence_add(
+            claim=claim,
+            excerpt=excerpt,
+            stance="supports",
+            note="Why this passage bears on the claim, in a sentence or two of the editor's.",
+            by=editor,
+            expected_version=claim.version,
+        )
+
+    for username in ("edna2", "rita"):  # the editor's form, and the reviewer's read-only page
+        page.context.clear_cookies()
+        log_in(page, live_server, username)
+        page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, f"{username}'s view of the claim is {width} px wide"
+        title = page.locator("#content > h2").bounding_box()
+        for tool in page.locator(".object-tools a").all():
+            assert not boxes_overlap(tool.bounding_box(), title), f"{tool.inner_text()} covers"

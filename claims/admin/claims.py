@@ -1,6 +1,8 @@
 """The claims desk: claims with their evidence, review steps, disputes and the review record."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
@@ -28,6 +30,8 @@ class EvidenceInline(admin.TabularInline):
     extra = 0
     fields = ["excerpt", "stance", "note"]
     autocomplete_fields = ["excerpt"]
+    # A note is a line or two; the admin's ten-row box made each piece of evidence a screenful.
+    formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 3})}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("excerpt__source")
