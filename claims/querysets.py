@@ -244,6 +244,11 @@ class ClaimQuerySet(FullTextSearchable):
         what was withdrawn (a withdrawn claim answers 410 with its reason; syncs report it)."""
         return self if sees_unpublished(user) else self.published_or_withdrawn()
 
+    def edited_by(self, user):
+        """Claims `user` wrote or last edited: those whose review steps concern them
+        (`Claim.editor_ids` is the same rule, for one claim)."""
+        return self.filter(Q(created_by=user) | Q(last_edited_by=user))
+
 
 class EvidenceQuerySet(models.QuerySet):
     def published(self):

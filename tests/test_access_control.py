@@ -160,6 +160,15 @@ OTHER_CELLS = [
         (302, 200, 200, 200),  # reviewers may read speakers anyway
     ),
     ("admin:jsi18n", "get", "/admin/jsi18n/", None, (302, 200, 200, 200)),
+    # Each person's own notification settings: theirs alone, so anyone signed in to the desk.
+    ("admin:desk_notifications", "get", "/admin/notifications/", None, (302, 200, 200, 200)),
+    (
+        "admin:desk_notifications",
+        "post",
+        "/admin/notifications/",
+        {"notify_by_email": "on"},
+        (302, 302, 302, 302),
+    ),
     ("admin:view_on_site", "get", "/admin/r/{claim_type}/{claim}/", None, (302, 302, 302, 302)),
     ("admin:app_list", "get", "/admin/claims/", None, (302, 200, 200, 200)),
     ("admin:app_list", "get", "/admin/auth/", None, (302, 404, 404, 200)),

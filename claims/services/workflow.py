@@ -12,6 +12,7 @@
 - A dispute is published with its first published claim (it is a question, not an assertion).
 - Every step records who, when and why (`ReviewEvent`), raises the claim's version and writes a
   history row. A step taken from a stale version is refused (`EditConflict`), never merged.
+- Once committed, a step emails whom it concerns (`claims.services.notifications`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from claims.services.common import (
     check_version,
     save_with_history,
 )
+from claims.services.notifications import review_step_notify
 
 Action = ReviewAction
 # The columns of a claim that are its content: whoever wrote a version of them contributed.
@@ -259,7 +261,7 @@ def claim_transition(
     # whole comment is kept on the ReviewEvent below.
     reason = f"{transition.done}: {comment}".strip(": ")
     save_with_history(current, by=by, reason=reason)
-    ReviewEvent.objects.create(
+    event = ReviewEvent.objects.create(
         claim=current,
         action=action,
         from_state=from_state,
@@ -268,6 +270,7 @@ def claim_transition(
         actor_name=by.get_username(),
         comment=comment.strip(),
     )
+    review_step_notify(event=event)
     return current
 
 
