@@ -1,4 +1,5 @@
-"""The desk's admin site: Django's own, with each person's notification settings.
+"""The desk's admin site: Django's own, with each person's front page (their inbox, see
+`claims.reads.desk`) and their notification settings.
 
 Outside `claims.admin`, whose import registers the desk's models on `admin.site`: the site must
 exist before that, and `admin.site` is made by importing this module.
@@ -12,6 +13,8 @@ from django.urls import path
 
 from claims import services
 from claims.models import DeskPreferences
+from claims.querysets import DESK_PERMISSION
+from claims.reads.desk import inbox_for
 
 MESSAGE_NOTIFICATIONS = {
     True: "Notification emails are on.",
@@ -36,6 +39,13 @@ class DeskAdminSite(admin.AdminSite):
             ),
             *super().get_urls(),
         ]
+
+    def index(self, request, extra_context=None):
+        context = dict(extra_context or {})
+        if request.user.has_perm(DESK_PERMISSION):
+            since = services.desk_seen(user=request.user)
+            context["inbox"] = inbox_for(request.user, since=since)
+        return super().index(request, context)
 
     def notifications_view(self, request):
         """Each person turns their own notification emails on or off."""
