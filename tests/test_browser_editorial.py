@@ -17,6 +17,15 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+
+@pytest.fixture(autouse=True)
+def _roles_as_migrated(transactional_db):
+    """The roles and their permissions as the migrations made them, before a test makes any
+    account: after some orders of transactional tests they are gone (see `factories.role()`),
+    and a system account made then would hold no permission."""
+    factories.permissions_restored()
+
+
 SOURCE_TEXT = (
     "Weekly Digest\n\n"
     "Magnitsky died after a savage beating by prison guards in a Moscow detention center "
