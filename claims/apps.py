@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ClaimsConfig(AppConfig):
@@ -13,3 +14,10 @@ class ClaimsConfig(AppConfig):
         cache.connect_signals()
         credentials.connect_signals()
         search_index.connect_signals()
+
+
+class DeskAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app, serving the desk's own site (`admin.site` is one of these)."""
+
+    default = False  # named in INSTALLED_APPS; "claims" itself is ClaimsConfig
+    default_site = "claims.admin_site.DeskAdminSite"

@@ -43,6 +43,7 @@ __all__ = [
     "ChangeRequest",
     "Claim",
     "ClaimStatus",
+    "DeskPreferences",
     "Dispute",
     "Evidence",
     "Excerpt",
@@ -540,6 +541,12 @@ class Claim(LedgerModel):
     def get_absolute_url(self):
         return reverse("claims:claim", kwargs={"slug": self.slug})
 
+    @property
+    def editor_ids(self) -> set[int]:
+        """The accounts whom its review steps concern: who wrote it and who last edited it
+        (`Claim.objects.edited_by(user)` is the same rule, for lists)."""
+        return {pk for pk in (self.created_by_id, self.last_edited_by_id) if pk is not None}
+
     @cached_property
     def reason(self) -> status_rule.Reason:
         """The status with what it rests on, from the prefetched evidence (`with_evidence()`):
@@ -664,6 +671,33 @@ class ChangeRequest(LedgerModel):
     @property
     def target(self) -> models.Model:
         return self.target_class.objects.get(pk=self.target_id)
+
+
+class DeskPreferences(models.Model):
+    """One person's settings for the editorial desk, and when they last looked at its front page
+    (which shows what changed since).
+
+    Not ledger content: no history, not in dumps, and writing it does not touch the public
+    pages' cache. Someone without a row gets the defaults.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_preferences"
+    )
+    notify_by_email = models.BooleanField(
+        default=True,
+        help_text=(
+            "Email me when a claim I wrote or edited is sent back, rejected, published or "
+            "withdrawn, and, as a reviewer, when a claim is waiting for review."
+        ),
+    )
+    last_seen_desk_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "desk preferences"
+
+    def __str__(self):
+        return f"Desk preferences of {self.user}"
 
 
 class LedgerState(models.Model):

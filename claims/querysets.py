@@ -8,11 +8,22 @@ so that the admin, pages and API fetch the same rows the same way, in a fixed nu
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
-from claims.choices import ClaimStatus, ReviewState, Stance, VoiceKind
+from claims.choices import ClaimStatus, ReviewAction, ReviewState, Stance, VoiceKind
 from claims.rules import search_terms
 from claims.rules.status import INDEPENDENT_VOICES_FOR_AGREEMENT
 
@@ -244,6 +255,41 @@ class ClaimQuerySet(FullTextSearchable):
         what was withdrawn (a withdrawn claim answers 410 with its reason; syncs report it)."""
         return self if sees_unpublished(user) else self.published_or_withdrawn()
 
+    def edited_by(self, user):
+        """Claims `user` wrote or last edited: those whose review steps concern them
+        (`Claim.editor_ids` is the same rule, for one claim)."""
+        return self.filter(Q(created_by=user) | Q(last_edited_by=user))
+
+    def with_last_review_step(self):
+        """Each claim with its latest review step, in the same query: `last_step_action`,
+        `last_step_at`, `last_step_by` (the actor's name) and `last_step_comment`."""
+        from claims.models import ReviewEvent
+
+        latest = ReviewEvent.objects.filter(claim=OuterRef("pk")).order_by("-at", "-pk")
+        return self.annotate(
+            last_step_action=Subquery(latest.values("action")[:1]),
+            last_step_at=Subquery(latest.values("at")[:1]),
+            last_step_by=Subquery(latest.values("actor_name")[:1]),
+            last_step_comment=Subquery(latest.values("comment")[:1]),
+        )
+
+    def sent_back_to(self, user):
+        """Drafts `user` wrote or last edited whose latest review step sent them back."""
+        return (
+            self.filter(review_state=ReviewState.DRAFT)
+            .edited_by(user)
+            .with_last_review_step()
+            .filter(last_step_action=ReviewAction.REQUEST_CHANGES)
+        )
+
+    def awaiting_review_by(self, user):
+        """Claims in review that `user` neither wrote nor last edited. The four-eyes rule looks
+        further (into the history, `claims.services.workflow`); the claim's page says if it
+        bars them."""
+        return self.filter(review_state=ReviewState.IN_REVIEW).exclude(
+            pk__in=self.model.objects.edited_by(user).values("pk")
+        )
+
 
 class EvidenceQuerySet(models.QuerySet):
     def published(self):
@@ -314,3 +360,9 @@ class ChangeRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Change requests are the desk's work in progress: the public sees none."""
         return self if sees_unpublished(user) else self.none()
+
+    def moved_since(self, since, *, by_others_than):
+        """Proposed, approved or rejected after `since` by someone other than that user."""
+        proposed = Q(proposed_at__gt=since) & ~Q(proposed_by=by_others_than)
+        decided = Q(decided_at__gt=since) & ~Q(decided_by=by_others_than)
+        return self.filter(proposed | decided)

@@ -66,8 +66,13 @@ def ledger_changed() -> None:
     transaction.on_commit(_replace_token)
 
 
+# Rows of the claims app that readers never see: the token itself, and each person's desk
+# settings (written whenever someone opens the desk's front page).
+UNPUBLISHED_MODELS = frozenset({"ledgerstate", "deskpreferences"})
+
+
 def _on_write(sender, **kwargs) -> None:
-    if sender._meta.app_label == "claims" and sender._meta.model_name != "ledgerstate":
+    if sender._meta.app_label == "claims" and sender._meta.model_name not in UNPUBLISHED_MODELS:
         ledger_changed()  # history rows included: a revert in the admin writes only those
 
 

@@ -43,7 +43,8 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the desk's front page and notification settings (claims/admin_site.py).
+    "claims.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -204,6 +205,26 @@ CACHES = {
 # The key that signs dumps (`export_ledger`) and checks them (`import_ledger`); without one,
 # dumps are only checksummed, which catches accidents but not a forger.
 LEDGER_DUMP_KEY = os.environ.get("LEDGER_DUMP_KEY", "")
+
+# Notification emails (claims/services/notifications.py): printed to the console in development,
+# sent through an SMTP server in production. Django's own settings, read from LEDGER_EMAIL_*.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("LEDGER_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LEDGER_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("LEDGER_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LEDGER_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("LEDGER_EMAIL_USE_TLS", True)
+# A slow mail server delays the request that took the step (mail is sent after its commit).
+EMAIL_TIMEOUT = int(os.environ.get("LEDGER_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("LEDGER_EMAIL_FROM", "Claim ledger <ledger@localhost>")
+# Where the desk is reached from outside, for the links in those emails ("" gives bare paths).
+LEDGER_SITE_URL = os.environ.get(
+    "LEDGER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
 
 # How the ledger names itself on its pages, in feeds and in ClaimReview markup.
 LEDGER_NAME = os.environ.get("LEDGER_NAME", "Claim ledger")

@@ -41,6 +41,7 @@ from claims.ops.generation import Scale, generate_ledger  # noqa: E402
 from claims.ops.integrity import find_problems  # noqa: E402
 from claims.services import claims as claim_services  # noqa: E402
 from claims.services import workflow  # noqa: E402
+from claims.services.common import stale_message  # noqa: E402
 from tests import factories  # noqa: E402
 
 # How long a racer pauses between reading the claim and saving it. Long enough that, were nothing
@@ -153,6 +154,8 @@ def _edit_result(claim: Claim, outcomes: list[Outcome]) -> dict[str, Any]:
         "text": claim.text,
         "version": claim.version,
         "history": list(claim.history.order_by("history_id").values_list("text", flat=True)),
+        # What a save from version 1 is told now, by someone other than the one who saved.
+        "stale_refusal": stale_message(claim, 1, by=None),
     }
 
 

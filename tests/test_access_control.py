@@ -160,6 +160,15 @@ OTHER_CELLS = [
         (302, 200, 200, 200),  # reviewers may read speakers anyway
     ),
     ("admin:jsi18n", "get", "/admin/jsi18n/", None, (302, 200, 200, 200)),
+    # Each person's own notification settings: theirs alone, so anyone signed in to the desk.
+    ("admin:desk_notifications", "get", "/admin/notifications/", None, (302, 200, 200, 200)),
+    (
+        "admin:desk_notifications",
+        "post",
+        "/admin/notifications/",
+        {"notify_by_email": "on"},
+        (302, 302, 302, 302),
+    ),
     ("admin:view_on_site", "get", "/admin/r/{claim_type}/{claim}/", None, (302, 302, 302, 302)),
     ("admin:app_list", "get", "/admin/claims/", None, (302, 200, 200, 200)),
     ("admin:app_list", "get", "/admin/auth/", None, (302, 404, 404, 200)),
@@ -185,6 +194,29 @@ OTHER_CELLS = [
         "/admin/claims/source/{source}/quote/",
         {},
         (302, 200, 403, 200),
+    ),
+    # Review steps from a claim's page: POST only, each step for the role that takes it (the
+    # workflow's other refusals, four eyes among them, come back as messages on the page).
+    (
+        "admin:claims_claim_review",
+        "get",
+        "/admin/claims/claim/{draft}/review/",
+        None,
+        (302, 405, 405, 405),
+    ),
+    (
+        "admin:claims_claim_review",
+        "post",
+        "/admin/claims/claim/{draft}/review/",
+        {"action": "submit", "version": "{draft_version}"},
+        (302, 302, 403, 302),
+    ),
+    (
+        "admin:claims_claim_review",
+        "post",
+        "/admin/claims/claim/{in_review}/review/",
+        {"action": "publish", "version": "{in_review_version}"},
+        (302, 403, 302, 302),
     ),
     # Public pages: published content for everyone, the same for staff; they only read.
     ("claims:home", "get", "/", None, (200, 200, 200, 200)),
@@ -400,6 +432,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
     )
     draft.refresh_from_db()
     claim.refresh_from_db()
+    in_review.refresh_from_db()
 
     # A new question is always a draft: it is published with its first published claim.
     draft_dispute = services.dispute_create(
@@ -441,6 +474,7 @@ def world(seeded_ledger, editor, other_editor, superuser):
         "draft_version": draft.version,
         "draft_evidence": draft_evidence.pk,
         "in_review": in_review.pk,
+        "in_review_version": in_review.version,
         "draft_dispute": draft_dispute.slug,
         "dispute": draft_dispute.pk,
         "source": source.pk,

@@ -171,6 +171,7 @@ def change_form_data(claim, **overrides):
 
 def test_a_save_from_a_stale_version_is_refused_not_merged(client, ledger, editor, other_editor):
     claim = ledger["claim"]
+    seen = claim.version
     stale = change_form_data(claim, text="My wording.")
     services.claim_update(
         claim=claim, by=other_editor, expected_version=claim.version, text="Their wording."
@@ -179,7 +180,8 @@ def test_a_save_from_a_stale_version_is_refused_not_merged(client, ledger, edito
     response = as_user(client, editor).post(URLS["claim"](ledger), stale)
 
     assert response.status_code == 200
-    assert "Someone else changed this claim while you were looking at it" in (
+    assert "ed changed this claim on " in response.content.decode()
+    assert f"after you opened it (you had version {seen}; it is now at version {seen + 1})" in (
         response.content.decode()
     )
     claim.refresh_from_db()

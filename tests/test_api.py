@@ -501,6 +501,21 @@ def test_a_stale_version_is_a_409_and_nothing_is_overwritten(ledger, editor, oth
     assert draft.text == "First edit."
 
 
+def test_a_409_after_your_own_edit_in_another_window_says_it_was_you(ledger, editor):
+    draft = ledger["draft"]
+    as_user(editor).patch(f"{API}/claims/{draft.pk}/", {"text": "From one window.", "version": 1})
+
+    second = as_user(editor).patch(
+        f"{API}/claims/{draft.pk}/", {"text": "From the other.", "version": 1}
+    )
+
+    assert second.status_code == 409
+    assert second.json()["detail"].startswith(
+        "You, in another tab or window, changed this claim on "
+    )
+    assert "you had version 1; it is now at version 2" in second.json()["detail"]
+
+
 def test_review_steps_from_the_wrong_state_are_a_409(ledger, reviewer):
     response = as_user(reviewer).post(f"{API}/claims/{ledger['draft'].pk}/publish/")
     assert response.status_code == 409

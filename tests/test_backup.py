@@ -24,6 +24,7 @@ from psycopg import sql
 from claims import services
 from claims.models import (
     Claim,
+    DeskPreferences,
     Dispute,
     Evidence,
     Excerpt,
@@ -99,8 +100,13 @@ def record_lines(dump: bytes) -> list[bytes]:
 def ledger_models() -> list:
     """Every model of the claims app (history included) but the response cache's change token
     (`LedgerState`): it is no part of the ledger, every database gets its own from `migrate`, and
-    it is not dumped."""
-    return [m for m in apps.get_app_config("claims").get_models() if m is not LedgerState]
+    it is not dumped; nor are desk settings (`DeskPreferences`): a restored desk starts with
+    everyone's defaults (notifications on, nothing seen yet)."""
+    return [
+        m
+        for m in apps.get_app_config("claims").get_models()
+        if m not in (LedgerState, DeskPreferences)
+    ]
 
 
 def row_counts() -> dict[str, int]:

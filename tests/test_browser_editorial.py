@@ -4,8 +4,10 @@ An editor's correction to published material waits for a reviewer, who approves 
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
+from claims import services
 from claims.models import ChangeRequest, Claim, Excerpt, Publisher, ReviewState, Source
 from tests import factories
 from tests.conftest import is_csp_violation
@@ -15,6 +17,15 @@ pytestmark = [
     # The live server needs committed data; the roles made by migrations are restored afterwards.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _roles_as_migrated(transactional_db):
+    """The roles and their permissions as the migrations made them, before a test makes any
+    account: after some orders of transactional tests they are gone (see `factories.role()`),
+    and a system account made then would hold no permission."""
+    factories.permissions_restored()
+
 
 SOURCE_TEXT = (
     "Weekly Digest\n\n"
@@ -122,6 +133,84 @@ def test_editor_quotes_submits_and_reviewer_publishes(page: Page, live_server):
     page.goto(f"{live_server.url}{claim.get_absolute_url()}")
     expect(page.locator("h1")).to_have_text(claim.text)
     expect(page.locator("blockquote")).to_have_text(PASSAGE)
+
+
+def press_review_step(page: Page, label: str, comment: str = ""):
+    """Take a review step with the buttons under the claim's page, as its reader would."""
+    if comment:
+        page.fill("#review-steps textarea[name=comment]", comment)
+    page.locator("#review-steps").get_by_role("button", name=label).click()
+
+
+def test_the_review_cycle_runs_from_the_claims_page_and_the_inbox(page: Page, live_server):
+    """No bulk action: an editor writes and submits, a reviewer sends it back with a comment,
+    the editor finds it in the inbox and the email, fixes it and resubmits, and a second
+    reviewer publishes it."""
+    source = factories.source(SOURCE_TEXT, title="Weekly Digest")
+    factories.user("edna2", "Editors", email="edna2@example.org")
+    factories.user("rita", "Reviewers", email="rita@example.org")
+    factories.user("rob", "Reviewers", email="rob@example.org")
+
+    # The editor writes a claim, quotes its evidence, and submits it from its page.
+    log_in(page, live_server, "edna2")
+    page.goto(f"{live_server.url}/admin/claims/claim/add/")
+    page.fill("#id_text", "Magnitsky was beaten by guards.")
+    page.click("input[name=_save]")
+    claim = Claim.objects.get(text="Magnitsky was beaten by guards.")
+    page.goto(f"{live_server.url}/admin/claims/source/{source.pk}/quote/")
+    page.fill("#id_quote", PASSAGE)
+    page.select_option("#id_claim", label=str(claim))
+    page.click("input[value='Save excerpt']")
+    expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
+    claim_page = f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
+    page.goto(claim_page)
+    press_review_step(page, "Submit for review")
+    expect(page.locator(".messagelist")).to_contain_text("submitted for review")
+    assert [m.to for m in mail.outbox] == [["rita@example.org"], ["rob@example.org"]]
+    mail.outbox.clear()
+
+    # A reviewer finds it waiting in their inbox, reads it, and sends it back from its page.
+    page.context.clear_cookies()
+    log_in(page, live_server, "rita")
+    page.locator("#inbox-to-review").get_by_role("link", name=claim.text).click()
+    expect(page.locator("#evidence-group")).to_contain_text(PASSAGE)
+    press_review_step(page, "Request changes", "Say which guards, as the source does.")
+    expect(page.locator(".messagelist")).to_contain_text("sent back for changes")
+    expect(page.locator("#review-steps")).to_contain_text("No review step is yours")
+
+    # The editor hears of it by email and sees it, with the comment, on the desk's front page.
+    assert [m.to for m in mail.outbox] == [["edna2@example.org"]]
+    assert "Say which guards, as the source does." in mail.outbox[0].body
+    page.context.clear_cookies()
+    log_in(page, live_server, "edna2")
+    sent_back = page.locator("#inbox-sent-back")
+    expect(sent_back).to_contain_text("Changes requested by rita")
+    expect(sent_back).to_contain_text("Say which guards, as the source does.")
+
+    # ...fixes it, and submits it again.
+    sent_back.get_by_role("link", name=claim.text).click()
+    page.fill("#id_text", "Magnitsky was beaten by prison guards.")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    press_review_step(page, "Submit for review")
+    expect(page.locator(".messagelist")).to_contain_text("submitted for review")
+
+    # A second reviewer publishes it from its page.
+    page.context.clear_cookies()
+    log_in(page, live_server, "rob")
+    page.goto(claim_page)
+    press_review_step(page, "Publish")
+    expect(page.locator(".messagelist")).to_contain_text("published")
+    claim.refresh_from_db()
+    assert claim.review_state == ReviewState.PUBLISHED
+    assert claim.text == "Magnitsky was beaten by prison guards."
+    assert [(e.action, e.actor_name) for e in claim.review_events.all()] == [
+        ("submit", "edna2"),
+        ("request_changes", "rita"),
+        ("submit", "edna2"),
+        ("publish", "rob"),
+    ]
+    assert ["edna2@example.org"] in [m.to for m in mail.outbox]
 
 
 def test_a_correction_to_published_material_waits_for_a_reviewer(page: Page, live_server):
@@ -252,3 +341,45 @@ def test_a_speaker_not_yet_in_the_ledger_is_added_from_the_quote_page(live_serve
     page.click("input[value='Save excerpt']")
     expect(page.locator(".messagelist")).to_contain_text("Excerpt saved at characters")
     assert Excerpt.objects.get(source=source).speaker.name == "Presidential Council on Human Rights"
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_a_claims_page_fits_a_desk_screen_without_scrolling_sideways(page: Page, live_server):
+    editor = factories.user("edna2", "Editors")
+    factories.user("rita", "Reviewers")
+    source = factories.source(SOURCE_TEXT, title="Weekly Digest")
+    claim = services.claim_create(
+        text="Magnitsky died after a savage beating by prison guards in a Moscow detention "
+        "center in November 2009, officials said otherwise.",
+        by=editor,
+    )
+    for quote in (PASSAGE, "Officials said he died of heart failure.", "in November 2009"):
+        excerpt = services.excerpt_create(source=source, quote=quote, by=editor)
+        claim.refresh_from_db()
+        services.evidence_add(
+            claim=claim,
+            excerpt=excerpt,
+            stance="supports",
+            note="Why this passage bears on the claim, in a sentence or two of the editor's.",
+            by=editor,
+            expected_version=claim.version,
+        )
+
+    for username in ("edna2", "rita"):  # the editor's form, and the reviewer's read-only page
+        page.context.clear_cookies()
+        log_in(page, live_server, username)
+        page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, f"{username}'s view of the claim is {width} px wide"
+        title = page.locator("#content > h2").bounding_box()
+        for tool in page.locator(".object-tools a").all():
+            assert not boxes_overlap(tool.bounding_box(), title), f"{tool.inner_text()} covers"

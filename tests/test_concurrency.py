@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import connection
 
 from claims.ops.generation import Scale, generate_ledger
-from claims.services.workflow import MESSAGE_STALE, MESSAGE_WRONG_STATE
+from claims.services.workflow import MESSAGE_WRONG_STATE
 from tests import concurrent_writer
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -279,10 +279,13 @@ def test_two_editors_saving_from_the_same_version_one_wins_the_other_gets_an_edi
 
     winners, losers = split(result["outcomes"])
     assert len(winners) == 1
-    assert [(loser["error"], loser["message"]) for loser in losers] == [
-        ("EditConflict", MESSAGE_STALE.format(expected=1, actual=2))
-    ]
     winner = winners[0]["result"]
+    assert [(loser["error"], loser["message"]) for loser in losers] == [
+        ("EditConflict", result["stale_refusal"])
+    ]
+    # The loser is told who won: "Wording by <editor>." was saved by that editor.
+    assert result["stale_refusal"].startswith(winner.removeprefix("Wording by ").rstrip("."))
+    assert "you had version 1; it is now at version 2" in result["stale_refusal"]
     assert (result["text"], result["version"]) == (winner, 2)
     # The loser's words were never saved, not even for a moment that history would remember.
     assert result["history"] == ["The original wording.", winner]
@@ -294,10 +297,8 @@ def test_two_editors_saving_over_the_api_from_the_same_version_get_a_200_and_a_4
     answers = sorted((o["result"] for o in result["outcomes"]), key=lambda a: a["status"])
     assert [answer["status"] for answer in answers] == [200, 409]
     saved, refused = answers
-    assert refused["body"] == {
-        "detail": MESSAGE_STALE.format(expected=1, actual=2),
-        "code": "stale_version",
-    }
+    assert refused["body"] == {"detail": result["stale_refusal"], "code": "stale_version"}
+    assert result["stale_refusal"].startswith(result["text"].removeprefix("Wording by ")[:-1])
     assert (saved["body"]["text"], saved["body"]["version"]) == (result["text"], 2)
     assert result["history"] == ["The original wording.", result["text"]]
 

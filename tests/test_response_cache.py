@@ -90,6 +90,17 @@ def test_a_rolled_back_write_leaves_the_token_alone(ledger, editor):
     assert cache.change_token() == before
 
 
+def test_opening_the_desk_or_changing_ones_notifications_leaves_the_token_alone(
+    client, ledger, editor
+):
+    # Both write a person's desk settings, which readers never see.
+    before = cache.change_token()
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+    client.post("/admin/notifications/", {})
+    assert cache.change_token() == before
+
+
 def test_one_transaction_replaces_the_token_once_however_many_rows_it_writes(ledger, editor):
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         for n in range(5):

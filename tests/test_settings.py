@@ -78,6 +78,31 @@ def test_the_deployment_checklist_fails_while_throttle_counts_are_per_worker():
     assert "ledger.W001" in result.stderr
 
 
+def email_settings(**environment) -> list[str]:
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.DEFAULT_FROM_EMAIL, sep='|')"
+    )
+    result = manage("shell", "--no-imports", "-c", show, **environment)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split("|")
+
+
+def test_notification_emails_print_to_the_console_in_development_and_go_by_smtp_in_production():
+    assert email_settings()[0] == "django.core.mail.backends.console.EmailBackend"
+    assert email_settings(
+        **PRODUCTION,
+        LEDGER_EMAIL_HOST="smtp.example.org",
+        LEDGER_EMAIL_PORT="465",
+        LEDGER_EMAIL_FROM="Desk <desk@example.org>",
+    ) == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "465",
+        "Desk <desk@example.org>",
+    ]
+
+
 def test_two_workers_share_one_throttle_count(tmp_path):
     """Two processes, as two gunicorn workers, against one Redis: the limit is the sum."""
     import socket

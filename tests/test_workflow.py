@@ -1,16 +1,20 @@
 """The review workflow: who may take which step, four eyes, no lost updates, a record of each."""
 
 import pytest
+from django.utils import timezone
 
 from claims import services
 from claims.models import Claim, ReviewEvent, ReviewState
 from claims.services.workflow import (
     MESSAGE_COMMENT_REQUIRED,
+    MESSAGE_FOUR_EYES,
     MESSAGE_NO_EVIDENCE,
     EditConflict,
     InvalidTransition,
     NotAllowed,
+    WorkflowError,
     claim_transition,
+    steps_for,
 )
 from tests import factories
 
@@ -137,6 +141,43 @@ def test_a_step_from_a_stale_version_is_refused(draft, editor, other_editor):
         step(draft, Action.SUBMIT, editor, expected_version=seen)
 
 
+def test_a_stale_version_is_refused_naming_who_changed_the_claim_and_when(
+    draft, editor, other_editor
+):
+    seen = draft.version
+    edit(draft, other_editor, text="Changed by ed.")
+    changed = timezone.localtime(draft.history.get(version=seen + 1).history_date)
+
+    with pytest.raises(EditConflict) as refused:
+        step(draft, Action.SUBMIT, editor, expected_version=seen)
+
+    assert refused.value.message == (
+        f"ed changed this claim on {changed:%Y-%m-%d at %H:%M} UTC, after you opened it (you had "
+        f"version {seen}; it is now at version {seen + 1}). Reload it, check the change, then "
+        "try again."
+    )
+
+
+def test_a_stale_version_after_your_own_change_elsewhere_says_it_was_you(draft, editor):
+    seen = draft.version
+    edit(draft, editor, text="Changed in another tab.")
+    with pytest.raises(EditConflict, match="^You, in another tab or window, changed this claim on"):
+        services.claim_update(claim=draft, by=editor, expected_version=seen, text="This tab.")
+
+
+def test_a_stale_version_names_the_change_that_made_the_current_version(
+    draft, editor, other_editor, reviewer
+):
+    # Review steps raise the version too: the reviewer's step is the change to name, not the
+    # edit before it.
+    seen = draft.version
+    edit(draft, other_editor, text="Changed by ed.")
+    step(draft, Action.SUBMIT, editor)
+    step(draft, Action.REQUEST_CHANGES, reviewer, comment="Quote the whole sentence.")
+    with pytest.raises(EditConflict, match="^rita changed this claim on"):
+        services.claim_update(claim=draft, by=editor, expected_version=seen, text="Old tab.")
+
+
 def test_the_second_of_two_edits_from_the_same_version_is_refused(draft, editor, other_editor):
     seen = draft.version
     services.claim_update(claim=draft, by=editor, expected_version=seen, text="First edit.")
@@ -260,3 +301,53 @@ def test_a_reviewer_who_only_sent_the_claim_back_earlier_can_publish_it(
         ("submit", "edna"),
         ("publish", "eve"),
     ]
+
+
+# -- the steps a user may take now, as the desk offers them ------------------------------------
+
+
+def offered(claim, user):
+    """The steps offered to `user` on the claim as it is now: each with why it is refused, if it
+    is ("" when they may take it)."""
+    claim.refresh_from_db()
+    return {choice.transition.action: choice.refusal for choice in steps_for(claim, user)}
+
+
+def test_each_user_is_offered_the_steps_their_role_and_the_claims_state_allow(
+    draft, editor, other_editor, reviewer
+):
+    assert offered(draft, editor) == {Action.SUBMIT: ""}
+    assert offered(draft, other_editor) == {Action.SUBMIT: ""}
+    assert offered(draft, reviewer) == {}
+    step(draft, Action.SUBMIT, editor)
+    assert offered(draft, editor) == {}
+    assert offered(draft, reviewer) == {
+        Action.PUBLISH: "",
+        Action.REQUEST_CHANGES: "",
+        Action.REJECT: "",
+    }
+    step(draft, Action.PUBLISH, reviewer)
+    assert offered(draft, reviewer) == {Action.WITHDRAW: ""}
+    assert offered(draft, editor) == {}
+    step(draft, Action.WITHDRAW, reviewer, comment="The source retracted it.")
+    assert offered(draft, reviewer) == {}
+
+
+def test_a_step_refused_to_a_user_is_offered_with_the_workflows_own_reason(draft, editor):
+    editor.groups.add(factories.role("Reviewers"))
+    bare = services.claim_create(text="Nothing behind it.", by=editor)
+    for claim in (draft, bare):
+        step(claim, Action.SUBMIT, editor)
+    reviewer_two = factories.user("rob", "Reviewers")
+
+    assert offered(draft, editor) == {
+        Action.PUBLISH: MESSAGE_FOUR_EYES.format(role="wrote"),
+        Action.REQUEST_CHANGES: "",
+        Action.REJECT: "",
+    }
+    assert offered(bare, reviewer_two)[Action.PUBLISH] == MESSAGE_NO_EVIDENCE
+    # The reason offered is the refusal the step itself gives: one rule, in one place.
+    for claim, user in ((draft, editor), (bare, reviewer_two)):
+        with pytest.raises(WorkflowError) as refused:
+            step(claim, Action.PUBLISH, user)
+        assert refused.value.message == offered(claim, user)[Action.PUBLISH]

@@ -1,6 +1,8 @@
 """The claims desk: claims with their evidence, review steps, disputes and the review record."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +23,7 @@ from claims.admin.mixins import (
     service,
     with_reason_field,
 )
+from claims.admin.review import ReviewStepsMixin
 from claims.choices import ReviewState
 from claims.models import Claim, Dispute, Evidence, ReviewEvent
 
@@ -30,6 +33,8 @@ class EvidenceInline(admin.TabularInline):
     extra = 0
     fields = ["excerpt", "stance", "note"]
     autocomplete_fields = ["excerpt"]
+    # A note is a line or two; the admin's ten-row box made each piece of evidence a screenful.
+    formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 3})}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("excerpt__source")
@@ -53,7 +58,9 @@ CHECKED = services.NO_VERSION_CHECK
 
 
 @admin.register(Claim)
-class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(
+    ReviewStepsMixin, RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAdmin
+):
     form = ClaimAdminForm
     action_form = ReviewActionForm
     list_display = [
@@ -124,7 +131,9 @@ class ClaimAdmin(RefusalsAsMessagesMixin, TamperProofAdminMixin, SimpleHistoryAd
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and obj.review_state == ReviewState.PUBLISHED:
             kwargs["form"] = with_reason_field(kwargs.get("form", self.form))
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        form.acting_user = request.user  # a class made for this request by modelform_factory
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

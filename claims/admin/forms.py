@@ -1,4 +1,4 @@
-"""The desk's forms: cutting a quote, editing a claim from the version seen, review comments."""
+"""The desk's forms: cutting a quote, editing a claim from the version seen, review steps."""
 
 import re
 
@@ -11,6 +11,7 @@ from claims import services
 from claims.choices import ReviewState, Stance
 from claims.models import Claim, Excerpt, Speaker
 from claims.rules import anchoring
+from claims.services.workflow import TRANSITIONS
 
 # More occurrences than this are not worth choosing among: a longer quote is the better answer.
 OCCURRENCES_SHOWN = 20
@@ -127,9 +128,27 @@ class ReviewActionForm(ActionForm):
     )
 
 
+class ReviewStepForm(forms.Form):
+    """One review step taken from a claim's page, from the version that page showed."""
+
+    action = forms.ChoiceField(choices=[(action, t.label) for action, t in TRANSITIONS.items()])
+    # The claim's version column holds what a PositiveIntegerField holds on every database.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=(
+            "Needed to request changes, reject or withdraw: the author sees it, and readers see "
+            "why a claim was withdrawn."
+        ),
+    )
+
+
 class ClaimAdminForm(forms.ModelForm):
     # The version the editor started from; a save from an older one is refused (no lost updates).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Who is editing (set by the admin): a refusal says when the newer version was their own.
+    acting_user = None
 
     class Meta:
         model = Claim
@@ -148,7 +167,7 @@ class ClaimAdminForm(forms.ModelForm):
         if self.instance.pk and cleaned.get("seen_version") is not None:
             current = Claim.objects.get(pk=self.instance.pk)
             try:
-                services.check_version(current, cleaned["seen_version"])
+                services.check_version(current, cleaned["seen_version"], by=self.acting_user)
             except services.EditConflict as conflict:
                 raise forms.ValidationError(conflict.message) from conflict
         return cleaned

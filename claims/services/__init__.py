@@ -7,6 +7,8 @@
     statuses.py   statuses recomputed whenever an input of the rule changes
     publicity.py  which material readers see, and which claims a change touches
     common.py     refusals, the version check, history, slugs, system accounts
+    desk.py       each person's desk settings: notification emails, when they last looked
+    notifications.py  emails about review steps, sent once a step is committed
     accounts.py   deleting an account (the ledger keeps the names on its records)
     bulk.py       the generator's synthetic rows, inserted in bulk
     restore.py    a dump's rows written back exactly as exported
@@ -42,6 +44,7 @@ from claims.services.common import (
     system_account,
     unique_slug,
 )
+from claims.services.desk import desk_preferences_update, desk_seen
 from claims.services.sources import (
     EXCERPT_FIELDS,
     PUBLISHER_FIELDS,
@@ -64,7 +67,7 @@ from claims.services.sources import (
     speaker_delete,
     speaker_update,
 )
-from claims.services.workflow import claim_transition
+from claims.services.workflow import claim_transition, steps_for
 
 __all__ = [
     "CLAIM_CONTENT_FIELDS",
@@ -92,6 +95,8 @@ __all__ = [
     "claim_delete",
     "claim_transition",
     "claim_update",
+    "desk_preferences_update",
+    "desk_seen",
     "dispute_create",
     "dispute_delete",
     "dispute_update",
@@ -112,6 +117,7 @@ __all__ = [
     "speaker_create",
     "speaker_delete",
     "speaker_update",
+    "steps_for",
     "system_account",
     "unique_slug",
 ]

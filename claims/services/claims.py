@@ -71,9 +71,9 @@ def check_editable(claim: Claim, *, approval: ChangeRequest | None = None) -> No
     raise (PublishedNotEditable if state == ReviewState.PUBLISHED else NotEditable)(message)
 
 
-def _locked(claim: Claim, expected_version: ExpectedVersion, approval) -> Claim:
+def _locked(claim: Claim, expected_version: ExpectedVersion, approval, by: Actor) -> Claim:
     current = Claim.objects.select_for_update().get(pk=claim.pk)
-    check_version(current, expected_version)
+    check_version(current, expected_version, by=by)
     check_editable(current, approval=approval)
     return current
 
@@ -115,7 +115,7 @@ def claim_update(
 ) -> Claim:
     """Change a draft claim's wording or links, refusing a save from a stale version."""
     refuse_unknown_fields(changes, CLAIM_CONTENT_FIELDS)
-    current = _locked(claim, expected_version, approval)
+    current = _locked(claim, expected_version, approval, by)
     changed = changed_fields(current, changes)
     if not changed:
         return current
@@ -142,7 +142,7 @@ def claim_update(
 def claim_delete(*, claim: Claim, by: Actor, expected_version: ExpectedVersion) -> None:
     """Delete a draft (with its evidence). Anything once submitted is kept on the record."""
     current = Claim.objects.select_for_update().get(pk=claim.pk)
-    check_version(current, expected_version)
+    check_version(current, expected_version, by=by)
     if current.review_state != ReviewState.DRAFT:
         raise NotEditable(MESSAGE_NOT_DELETABLE)
     for evidence in current.evidence.all():
@@ -174,7 +174,7 @@ def evidence_add(
     approval: ChangeRequest | None = None,
 ) -> Evidence:
     """Tie an excerpt to a claim, or change the stance of an existing tie; the status follows."""
-    current = _locked(claim, expected_version, approval)
+    current = _locked(claim, expected_version, approval, by)
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Stance must be one of: {', '.join(Stance.values)}."})
     evidence = Evidence.objects.filter(claim=current, excerpt=excerpt).first()
@@ -203,7 +203,7 @@ def evidence_remove(
     approval: ChangeRequest | None = None,
 ) -> None:
     """Untie a quote from a claim; a published claim's only by an approved change request."""
-    current = _locked(evidence.claim, expected_version, approval)
+    current = _locked(evidence.claim, expected_version, approval, by)
     delete_with_history(evidence, by=by)
     _record_evidence_change(current, by, f"evidence removed: excerpt {evidence.excerpt_id}")
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
 # Who acts: every write names an account, a person's or a named system account's.
@@ -15,9 +16,13 @@ Actor = AbstractBaseUser
 CHANGE_REASON_MAX_LENGTH = 100
 
 MESSAGE_STALE = (
-    "Someone else changed this claim while you were looking at it (you had version "
-    "{expected}, it is now at version {actual}). Reload it, check their change, then try again."
+    "{who} changed this claim on {when}, after you opened it (you had version {expected}; it is "
+    "now at version {actual}). Reload it, check the change, then try again."
 )
+# Who made the change, when it was the person refused: the same account, another page.
+STALE_BY_YOU = "You, in another tab or window,"
+# Who made the change, when its history row names no account (the account was deleted).
+STALE_BY_UNKNOWN = "Someone else"
 
 
 class WorkflowError(Exception):
@@ -56,8 +61,9 @@ NO_VERSION_CHECK = NoVersionCheck()
 ExpectedVersion = int | NoVersionCheck
 
 
-def check_version(claim, expected_version: ExpectedVersion) -> None:
-    """Refuse to act on a claim that changed since the caller read it."""
+def check_version(claim, expected_version: ExpectedVersion, *, by: Actor | None = None) -> None:
+    """Refuse to act on a claim that changed since the caller read it, saying who changed it
+    and when (`by` is who is refused: a change of their own was made in another window)."""
     if expected_version is NO_VERSION_CHECK:
         return
     if not isinstance(expected_version, int) or isinstance(expected_version, bool):
@@ -66,7 +72,31 @@ def check_version(claim, expected_version: ExpectedVersion) -> None:
             f"got {expected_version!r}"
         )
     if claim.version != expected_version:
-        raise EditConflict(MESSAGE_STALE.format(expected=expected_version, actual=claim.version))
+        raise EditConflict(stale_message(claim, expected_version, by=by))
+
+
+def stale_message(claim, expected_version: int, *, by: Actor | None) -> str:
+    """The refusal of a stale version, naming the change that made the claim's current version:
+    the first history row at that version (later rows at the same version are not changes)."""
+    change = (
+        claim.history.filter(version=claim.version)
+        .order_by("history_date", "history_id")
+        .values("history_user_id", "history_user__username", "history_date")
+        .first()
+    )
+    if change is None or change["history_user_id"] is None:
+        who = STALE_BY_UNKNOWN
+    elif by is not None and change["history_user_id"] == by.pk:
+        who = STALE_BY_YOU
+    else:
+        who = change["history_user__username"]
+    when = timezone.localtime(change["history_date"]) if change else timezone.localtime()
+    return MESSAGE_STALE.format(
+        who=who,
+        when=f"{when:%Y-%m-%d at %H:%M} {when.tzname()}",
+        expected=expected_version,
+        actual=claim.version,
+    )
 
 
 def change_reason(text: str) -> str:

@@ -12,6 +12,7 @@
 - A dispute is published with its first published claim (it is a question, not an assertion).
 - Every step records who, when and why (`ReviewEvent`), raises the claim's version and writes a
   history row. A step taken from a stale version is refused (`EditConflict`), never merged.
+- Once committed, a step emails whom it concerns (`claims.services.notifications`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from claims.services.common import (
     check_version,
     save_with_history,
 )
+from claims.services.notifications import review_step_notify
 
 Action = ReviewAction
 # The columns of a claim that are its content: whoever wrote a version of them contributed.
@@ -74,6 +76,16 @@ class Transition:
     verb: str
     done: str
     comment_required: bool = False
+    label: str = ""  # the step, as a button names it
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A step the claim's state and the user's role allow, and why the user may not take it
+    now (the four-eyes rule, no evidence yet), or "" when they may."""
+
+    transition: Transition
+    refusal: str = ""
 
 
 TRANSITIONS = {
@@ -86,6 +98,7 @@ TRANSITIONS = {
             "claims.submit_claim",
             "submit",
             "submitted for review",
+            label="Submit for review",
         ),
         Transition(
             Action.PUBLISH,
@@ -94,6 +107,7 @@ TRANSITIONS = {
             "claims.review_claim",
             "publish",
             "published",
+            label="Publish",
         ),
         Transition(
             Action.REQUEST_CHANGES,
@@ -103,6 +117,7 @@ TRANSITIONS = {
             "send back",
             "sent back for changes",
             comment_required=True,
+            label="Request changes",
         ),
         Transition(
             Action.REJECT,
@@ -112,6 +127,7 @@ TRANSITIONS = {
             "reject",
             "rejected",
             comment_required=True,
+            label="Reject",
         ),
         Transition(
             Action.WITHDRAW,
@@ -121,6 +137,7 @@ TRANSITIONS = {
             "withdraw",
             "withdrawn",
             comment_required=True,
+            label="Withdraw",
         ),
     ]
 }
@@ -133,6 +150,31 @@ def _state_label(state: str) -> str:
 def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transition:
     """Raise unless `by` may take `action` on `claim` as it is now; return the transition."""
     transition = TRANSITIONS[action]
+    _check_role_and_state(claim, transition, by)
+    _check_comment(transition, comment)
+    _check_claim_ready(claim, transition, by)
+    return transition
+
+
+def steps_for(claim: Claim, by) -> list[StepChoice]:
+    """The steps the claim's state and `by`'s role allow, each with why `by` may not take it
+    now ("" if they may): what the desk offers them, by the same checks as the step itself."""
+    choices = []
+    for transition in TRANSITIONS.values():
+        try:
+            _check_role_and_state(claim, transition, by)
+        except WorkflowError:
+            continue
+        try:
+            _check_claim_ready(claim, transition, by)
+        except WorkflowError as refused:
+            choices.append(StepChoice(transition, refused.message))
+        else:
+            choices.append(StepChoice(transition))
+    return choices
+
+
+def _check_role_and_state(claim: Claim, transition: Transition, by) -> None:
     if not by.has_perm(transition.permission):
         raise NotAllowed(MESSAGE_NO_PERMISSION.format(verb=transition.verb))
     if claim.review_state not in transition.sources:
@@ -142,6 +184,9 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
                 allowed=allowed, done=transition.done, state=_state_label(claim.review_state)
             )
         )
+
+
+def _check_comment(transition: Transition, comment: str) -> None:
     if transition.comment_required and not comment.strip():
         raise CommentRequired(MESSAGE_COMMENT_REQUIRED)
     # Checked here because review events are written without a form: the admin's action and
@@ -149,13 +194,16 @@ def check_transition(claim: Claim, action: str, by, comment: str = "") -> Transi
     problems = typed_text.problems(comment)
     if problems:
         raise InvalidComment(" ".join(problems))
-    if action == Action.PUBLISH:
+
+
+def _check_claim_ready(claim: Claim, transition: Transition, by) -> None:
+    """What the claim itself must satisfy for `by` to take the step: four eyes, evidence."""
+    if transition.action == Action.PUBLISH:
         role = contribution_of(by, claim)
         if role:
             raise NotAllowed(MESSAGE_FOUR_EYES.format(role=role))
         if not claim.evidence.exists():
             raise InvalidTransition(MESSAGE_NO_EVIDENCE)
-    return transition
 
 
 def contribution_of(user, claim: Claim) -> str:
@@ -191,7 +239,7 @@ def claim_transition(
     # first one's result and is refused, instead of both succeeding.
     current = Claim.objects.select_for_update().get(pk=claim.pk)
     try:
-        check_version(current, expected_version)
+        check_version(current, expected_version, by=by)
         transition = check_transition(current, action, by, comment)
     except WorkflowError as refused:
         security_log.warning(
@@ -213,7 +261,7 @@ def claim_transition(
     # whole comment is kept on the ReviewEvent below.
     reason = f"{transition.done}: {comment}".strip(": ")
     save_with_history(current, by=by, reason=reason)
-    ReviewEvent.objects.create(
+    event = ReviewEvent.objects.create(
         claim=current,
         action=action,
         from_state=from_state,
@@ -222,6 +270,7 @@ def claim_transition(
         actor_name=by.get_username(),
         comment=comment.strip(),
     )
+    review_step_notify(event=event)
     return current
 
 
