@@ -125,7 +125,8 @@ class FullTextSearchable(models.QuerySet):
     """`matching(terms)`: rows whose `search_fields` contain every term, best matches first.
 
     PostgreSQL searches with `websearch_to_tsquery` over the `english` configuration, ranked by
-    `ts_rank`; SQLite with its FTS5 index (porter-stemmed), ranked by `bm25`. The terms come
+    `ts_rank`; SQLite with its FTS5 index (porter-stemmed), ranked the same way: by how often
+    the terms occur for the text's length, nothing that depends on other rows. The terms come
     from `claims.rules.search_terms.parse`.
     """
 
@@ -149,13 +150,23 @@ class FullTextSearchable(models.QuerySet):
         table = self.model._meta.db_table
         index = full_text_index(table)
         query = search_terms.fts5_query(terms)
-        # bm25() is lower for better matches; the row's own index entry is found by its rowid.
+        # Ranked by how often the terms occur for the text's length, as ts_rank does, not by
+        # bm25(): bm25 weighs terms by the statistics of every row indexed, drafts included, so
+        # editing a draft would reorder (and leak into) what the public sees. highlight() marks
+        # each matched term with \x01; their number is the row's matches.
+        marked = " + ".join(
+            f"length(highlight({index}, {column}, char(1), '')) "
+            f"- length(replace(highlight({index}, {column}, char(1), ''), char(1), ''))"
+            for column in range(len(self.search_fields))
+        )
+        length = " + ".join(f"length({table}.{field})" for field in self.search_fields)
         rank = RawSQL(
-            f"(SELECT bm25({index}) FROM {index} WHERE {index} MATCH %s AND rowid = {table}.id)",
+            f"(SELECT ({marked}) * 1000.0 / ({length} + 100) FROM {index} "
+            f"WHERE {index} MATCH %s AND rowid = {table}.id)",
             (query,),
         )
         found = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", (query,))
-        return self.filter(pk__in=found).annotate(rank=rank).order_by("rank", "pk")
+        return self.filter(pk__in=found).annotate(rank=rank).order_by("-rank", "pk")
 
 
 class ClaimQuerySet(FullTextSearchable):

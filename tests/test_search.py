@@ -140,3 +140,23 @@ def test_verify_ledger_reports_an_index_out_of_step(seeded_ledger, capsys):
     with pytest.raises(CommandError):
         call_command("verify_ledger")
     assert re.search(r"claims_excerpt_fts_insert is missing", capsys.readouterr().err)
+
+
+def test_drafts_do_not_reorder_what_the_public_finds(editor):
+    # Ranked by bm25, drafts full of "beta" would make it the commoner word, and lift the claim
+    # with more "alpha" above the other: an unpublished text reordering a public page.
+    source = factories.source("A report on alpha and beta.")
+    first = factories.claim("Alpha beta beta beta, in that order.")
+    second = factories.claim("Alpha alpha alpha beta, in that order.")
+    for claim in (first, second):
+        factories.evidence(claim, source, "A report on alpha and beta.")
+
+    def ranked():
+        return [
+            claim.pk for claim in search("alpha beta").claims if claim.pk in (first.pk, second.pk)
+        ]
+
+    before = ranked()
+    for number in range(8):
+        services.claim_create(text=f"Draft {number}: beta beta beta beta.", by=editor)
+    assert ranked() == before
