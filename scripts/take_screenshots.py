@@ -107,10 +107,14 @@ def main():
         page.locator("#source-text").evaluate(
             """(element) => {
                 const node = element.firstChild;
-                const start = node.textContent.indexOf("Norway has reiterated");
+                // A whole clause, from its first word to "Magnitsky" (the text has no-break
+                // spaces in it, so its end is found rather than typed).
+                const text = node.textContent;
+                const start = text.indexOf("Norway has reiterated");
+                const end = text.indexOf("Magnitsky", start) + "Magnitsky".length;
                 const range = document.createRange();
                 range.setStart(node, start);
-                range.setEnd(node, start + 60);
+                range.setEnd(node, end);
                 getSelection().removeAllRanges();
                 getSelection().addRange(range);
                 element.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
