@@ -692,6 +692,9 @@ class DeskPreferences(models.Model):
         ),
     )
     last_seen_desk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last look before this sitting began: "what changed since" counts from it, so that
+    # coming back to the front page within a sitting does not empty the list.
+    changes_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "desk preferences"

@@ -1,6 +1,8 @@
 """The desk's front page is each person's inbox: the claims sent back to them with the reviewer's
 comment, the claims waiting for their review, and what others changed since they last looked."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,7 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Claim, DeskPreferences, ReviewEvent
+from claims.services import desk
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +100,7 @@ def test_a_reviewer_sees_the_claims_waiting_for_their_review_but_not_their_own(
 
 
 def test_the_front_page_shows_what_others_changed_since_you_last_looked(
-    client, editor, other_editor, reviewer
+    client, editor, other_editor, reviewer, monkeypatch
 ):
     claim = written("He was beaten by guards.", editor)
     first_look = section(front_page(client, editor), "inbox-changed")
@@ -124,7 +127,11 @@ def test_the_front_page_shows_what_others_changed_since_you_last_looked(
     assert "rita" in changed and "sent back for changes" in changed
     assert "Published meanwhile." in changed
     assert "Change proposed by ed" in changed and "The source says more." in changed
-    # Looked at: the next visit starts from here.
+    # Coming back within the sitting (from a claim, or a reload) keeps the list...
+    assert "He was beaten." in section(front_page(client, editor), "inbox-changed")
+    # ...and the next sitting starts from the last look.
+    monkeypatch.setattr(desk, "SITTING", timedelta(0))
+    front_page(client, editor)
     again = section(front_page(client, editor), "inbox-changed")
     assert "Nothing has changed since you last looked" in again
     assert DeskPreferences.objects.get(user=editor).last_seen_desk_at is not None

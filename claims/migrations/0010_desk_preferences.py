@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('notify_by_email', models.BooleanField(default=True, help_text='Email me when a claim I wrote or edited is sent back, rejected, published or withdrawn, and, as a reviewer, when a claim is waiting for review.')),
                 ('last_seen_desk_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('changes_since', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='desk_preferences', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -6,7 +6,7 @@ the person whose settings they are.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,12 +30,23 @@ def desk_preferences_update(*, user: Actor, notify_by_email: bool) -> DeskPrefer
     return preferences
 
 
+# Looks at the front page less than this apart are one sitting.
+SITTING = timedelta(minutes=30)
+
+
 @transaction.atomic
 def desk_seen(*, user: Actor) -> datetime | None:
-    """Record that `user` looks at the desk now; return when they looked before (None the first
-    time), which is what "changed since you last looked" counts from."""
+    """Record that `user` looks at the desk now; return what "changed since you last looked"
+    counts from: their last look before this sitting began (None the first time). Reloading
+    the front page, or coming back to it from a claim, within `SITTING` of the last look keeps
+    the same list; a look after a longer pause starts a new sitting from the last look."""
     preferences = _locked_preferences(user)
-    before = preferences.last_seen_desk_at
-    preferences.last_seen_desk_at = timezone.now()
-    preferences.save(update_fields=["last_seen_desk_at"])
-    return before
+    now = timezone.now()
+    last = preferences.last_seen_desk_at
+    first_look = last is None
+    if first_look or now - last > SITTING:
+        # The very first sitting counts from its own start: there is nothing before it.
+        preferences.changes_since = now if first_look else last
+    preferences.last_seen_desk_at = now
+    preferences.save(update_fields=["last_seen_desk_at", "changes_since"])
+    return None if first_look else preferences.changes_since
