@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from claims.rules import anchoring
 from claims.rules.anchoring import (
+    CANDIDATES_OFFERED,
     MAX_QUOTE_LENGTH,
     MESSAGE_EMPTY,
     EmptyQuote,
@@ -85,6 +86,15 @@ def test_a_repeated_quote_offers_each_occurrence_in_its_context_to_choose_from()
         second.prefix + "Sergei Magnitsky was" + second.suffix
     )
     assert anchor(TEXT, "Sergei Magnitsky was", near=second.start) == second
+
+
+def test_a_word_found_thousands_of_times_offers_the_first_fifty_and_counts_them_all():
+    text = "word and " * 3_000
+    with pytest.raises(QuoteAmbiguous) as refused:
+        anchor(text, "word")
+    assert "occurs 3000 times" in refused.value.message
+    assert len(refused.value.occurrences) == 3_000
+    assert len(refused.value.candidates) == CANDIDATES_OFFERED
 
 
 def test_repeated_quote_is_chosen_by_the_text_before_it():

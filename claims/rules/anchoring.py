@@ -21,6 +21,8 @@ from functools import cached_property, lru_cache
 
 # How much text either side of an excerpt is kept to re-find it (TextQuoteSelector prefix/suffix).
 CONTEXT_LENGTH = 32
+# Occurrences of an ambiguous quote offered, in context, to choose from.
+CANDIDATES_OFFERED = 50
 
 # Characters that word processors, browsers and PDF extraction swap for one another. Each maps to
 # the plain ASCII form; a quote matches when both sides agree after the mapping.
@@ -96,14 +98,17 @@ class QuoteNotFound(AnchoringError):
 class QuoteAmbiguous(AnchoringError):
     """The quote occurs more than once and nothing said which occurrence is meant.
 
-    `occurrences` are their start offsets; `candidates` each one with the words around it, for
-    an editor to choose from.
+    `occurrences` are the start offsets of all of them; `candidates` the first
+    `CANDIDATES_OFFERED` with the words around each, for an editor to choose from (a word that
+    occurs thousands of times is better answered by a longer quote than by a list).
     """
 
-    def __init__(self, message: str, candidates: list[Anchor]):
+    def __init__(self, message: str, text: str, spans: list[tuple[int, int]], normalised: bool):
         super().__init__(message)
-        self.candidates = candidates
-        self.occurrences = [candidate.start for candidate in candidates]
+        self.occurrences = [start for start, _ in spans]
+        self.candidates = [
+            _anchor_at(text, span, normalised) for span in spans[:CANDIDATES_OFFERED]
+        ]
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,9 @@ def anchor(
         if not following:
             raise QuoteAmbiguous(
                 MESSAGE_NO_OCCURRENCE_AFTER_PREFIX.format(count=len(spans), prefix=prefix.strip()),
-                candidates=[_anchor_at(text, span, was_normalised) for span in spans],
+                text=text,
+                spans=spans,
+                normalised=was_normalised,
             )
         spans = following
 
@@ -305,7 +312,9 @@ def anchor(
         positions = [start for start, _ in spans]
         raise QuoteAmbiguous(
             MESSAGE_AMBIGUOUS.format(count=len(spans), positions=_list_positions(positions)),
-            candidates=[_anchor_at(text, span, was_normalised) for span in spans],
+            text=text,
+            spans=spans,
+            normalised=was_normalised,
         )
 
     return _anchor_at(text, spans[0], was_normalised)
