@@ -242,3 +242,13 @@ def test_someone_without_an_address_is_told_no_email_can_reach_them(client, edit
     client.force_login(editor)
     page = client.get(reverse("admin:desk_notifications")).content.decode()
     assert "Your account has no email address, so no email can reach you" in page
+
+
+def test_a_claim_written_over_several_lines_still_gets_its_email(commits, draft, edna, rita):
+    # An email subject is one line; the claim's line breaks become spaces there.
+    services.claim_update(
+        claim=draft, by=edna, expected_version=draft.version, text="He was beaten\nby guards."
+    )
+    commits(take, draft, Action.SUBMIT, edna)
+    assert sent_to() == [["rita@example.org"]]
+    assert mail.outbox[0].subject == "[Claim ledger] Waiting for review: “He was beaten by guards.”"

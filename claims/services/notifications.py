@@ -95,7 +95,8 @@ def _send(event_id: int) -> None:
 def _message(event: ReviewEvent, person) -> EmailMessage:
     from claims.services.workflow import TRANSITIONS
 
-    claim = Truncator(event.claim.text).chars(80)
+    # A subject is one line (Django refuses a line break in it): the claim's breaks become spaces.
+    claim = Truncator(" ".join(event.claim.text.split())).chars(80)
     to_editor = event.action in TO_EDITORS
     done = TRANSITIONS[event.action].done
     subject = SUBJECT.format(
