@@ -83,6 +83,29 @@ def reviewer_account():
     return services.system_account(services.LEDGER_FILE_REVIEWER)
 
 
+def draft_by(by, text: str = "He was beaten by guards.") -> Claim:
+    """A draft written by `by` (an editor), with one quote behind it, ready to submit."""
+    made = services.claim_create(text=text, by=by)
+    excerpt = services.excerpt_create(
+        source=source(), quote="savage beating by prison guards", by=by
+    )
+    services.evidence_add(
+        claim=made, excerpt=excerpt, stance="supports", by=by, expected_version=made.version
+    )
+    made.refresh_from_db()
+    return made
+
+
+def step(claim_: Claim, action: str, by, comment: str = "") -> Claim:
+    """Take a review step on `claim_` at its current version, as `by`; return it refreshed."""
+    claim_.refresh_from_db()
+    services.claim_transition(
+        claim=claim_, action=action, by=by, expected_version=claim_.version, comment=comment
+    )
+    claim_.refresh_from_db()
+    return claim_
+
+
 def publish(claim_: Claim) -> Claim:
     """Submit and publish a draft through the workflow."""
     claim_.refresh_from_db()

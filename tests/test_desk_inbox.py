@@ -20,24 +20,10 @@ Action = ReviewEvent.Action
 
 def written(text, by):
     """A draft by `by`, with one quote behind it."""
-    claim = services.claim_create(text=text, by=by)
-    excerpt = services.excerpt_create(
-        source=factories.source(), quote="savage beating by prison guards", by=by
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=by, expected_version=claim.version
-    )
-    claim.refresh_from_db()
-    return claim
+    return factories.draft_by(by, text)
 
 
-def take(claim, action, by, comment=""):
-    claim.refresh_from_db()
-    services.claim_transition(
-        claim=claim, action=action, by=by, expected_version=claim.version, comment=comment
-    )
-    claim.refresh_from_db()
-    return claim
+take = factories.step
 
 
 def front_page(client, user) -> str:

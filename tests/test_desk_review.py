@@ -5,7 +5,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from claims import services
 from claims.models import ReviewEvent, ReviewState
 from claims.services.workflow import MESSAGE_COMMENT_REQUIRED, MESSAGE_FOUR_EYES
 from tests import factories
@@ -18,24 +17,10 @@ Action = ReviewEvent.Action
 @pytest.fixture
 def draft(editor):
     """A draft by `editor` with one quote behind it."""
-    claim = services.claim_create(text="He was beaten by guards.", by=editor)
-    excerpt = services.excerpt_create(
-        source=factories.source(), quote="savage beating by prison guards", by=editor
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=editor, expected_version=claim.version
-    )
-    claim.refresh_from_db()
-    return claim
+    return factories.draft_by(editor)
 
 
-def take(claim, action, by, comment=""):
-    claim.refresh_from_db()
-    services.claim_transition(
-        claim=claim, action=action, by=by, expected_version=claim.version, comment=comment
-    )
-    claim.refresh_from_db()
-    return claim
+take = factories.step
 
 
 def page_of(client, user, claim) -> str:

@@ -46,15 +46,7 @@ def rob(db):
 
 @pytest.fixture
 def draft(edna):
-    claim = services.claim_create(text="He was beaten by guards.", by=edna)
-    excerpt = services.excerpt_create(
-        source=factories.source(), quote="savage beating by prison guards", by=edna
-    )
-    services.evidence_add(
-        claim=claim, excerpt=excerpt, stance="supports", by=edna, expected_version=claim.version
-    )
-    claim.refresh_from_db()
-    return claim
+    return factories.draft_by(edna)
 
 
 @pytest.fixture
@@ -68,12 +60,7 @@ def commits(django_capture_on_commit_callbacks):
     return run
 
 
-def take(claim, action, by, comment=""):
-    claim.refresh_from_db()
-    services.claim_transition(
-        claim=claim, action=action, by=by, expected_version=claim.version, comment=comment
-    )
-    claim.refresh_from_db()
+take = factories.step
 
 
 def sent_to() -> list[list[str]]:

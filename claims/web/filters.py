@@ -11,15 +11,20 @@ from claims.choices import ClaimStatus, SourceKind, SpeakerKind
 from claims.models import Claim, Dispute, Publisher, Source, Speaker
 
 
-class FactFilter(django_filters.FilterSet):
-    """Verified facts by the question they answer and the publisher that vouches for them."""
-
-    dispute = django_filters.ModelChoiceFilter(
+def by_question() -> django_filters.ModelChoiceFilter:
+    """Claims by the question they answer, named by its slug: on the facts and claims pages."""
+    return django_filters.ModelChoiceFilter(
         queryset=Dispute.objects.published(),
         to_field_name="slug",
         empty_label="Any question",
         label="Question",
     )
+
+
+class FactFilter(django_filters.FilterSet):
+    """Verified facts by the question they answer and the publisher that vouches for them."""
+
+    dispute = by_question()
     publisher = django_filters.ModelChoiceFilter(
         queryset=Publisher.objects.all(),
         to_field_name="slug",
@@ -42,12 +47,7 @@ class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ClaimStatus.choices, empty_label="Any status", label="Status"
     )
-    dispute = django_filters.ModelChoiceFilter(
-        queryset=Dispute.objects.published(),
-        to_field_name="slug",
-        empty_label="Any question",
-        label="Question",
-    )
+    dispute = by_question()
     speaker = django_filters.ModelChoiceFilter(
         queryset=Speaker.objects.published(),
         to_field_name="slug",
